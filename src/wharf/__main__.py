@@ -1,0 +1,5 @@
+"""Allow ``python -m wharf``."""
+
+from wharf.cli.main import main
+
+main()

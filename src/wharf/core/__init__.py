@@ -1,0 +1,1 @@
+"""Shared plumbing: settings, database, logging, metrics and the application factory."""

@@ -1,0 +1,73 @@
+"""The application factory: builds each domain's services in a visible order and mounts
+their routes on one ASGI app."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from wharf.access import AccessServices, build_access
+from wharf.access.token_endpoint import TokenEndpoint
+from wharf.core.config import Settings
+from wharf.core.db import Database
+from wharf.core.health import Health
+from wharf.core.logging import get_logger
+from wharf.core.metrics import Metrics
+from wharf.core.middleware import ObservabilityMiddleware
+from wharf.registry import RegistryServices, build_registry, grant_registry, grant_repository
+from wharf.registry.errors import RegistryError
+from wharf.registry.responses import error_response
+from wharf.storage import BlobDriver, build_driver
+
+log = get_logger("app")
+
+
+@dataclass(frozen=True)
+class Services:
+    """Everything a request handler may need, built once per process."""
+
+    settings: Settings
+    db: Database
+    metrics: Metrics
+    storage: BlobDriver
+    access: AccessServices
+    registry: RegistryServices
+
+
+def build_services(settings: Settings) -> Services:
+    metrics = Metrics()
+    db = Database(settings.resolved_database_url)
+    storage = build_driver(settings.storage_driver, settings.resolved_storage_root, metrics)
+    access = build_access(settings)
+    registry = build_registry(settings, db, metrics, storage, access)
+    return Services(settings, db, metrics, storage, access, registry)
+
+
+async def _registry_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, RegistryError)
+    return error_response(exc)
+
+
+def create_app(settings: Settings, services: Services | None = None) -> ObservabilityMiddleware:
+    services = services or build_services(settings)
+    token_endpoint = TokenEndpoint(
+        services.db,
+        services.access.tokens,
+        services.access.authenticator,
+        resolvers={"repository": grant_repository, "registry": grant_registry},
+        refresh_ttl_seconds=settings.refresh_token_ttl_seconds,
+    )
+    health = Health(services.db, services.storage, services.metrics)
+    routes = [
+        *health.routes(),
+        Route("/auth/token", token_endpoint.get, methods=["GET"]),
+        Route("/auth/token", token_endpoint.post, methods=["POST"]),
+        *services.registry.api.routes(),
+    ]
+    app = Starlette(routes=routes, exception_handlers={RegistryError: _registry_error})
+    app.state.services = services
+    return ObservabilityMiddleware(app, services.metrics, settings.access_log)

@@ -1,0 +1,70 @@
+"""The request wrapper every route goes through once: Prometheus counters and latency,
+and one structured access-log line. Written as plain ASGI (not a Starlette
+BaseHTTPMiddleware) so it adds microseconds, not a task per request."""
+
+from __future__ import annotations
+
+import logging
+import time
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from wharf.core.metrics import Metrics
+
+access_log = logging.getLogger("wharf.access_log")
+
+
+def route_label(path: str) -> str:
+    """A low-cardinality label for metrics: the route family, never a repository name."""
+    if path.startswith("/v2/"):
+        for marker in ("/blobs/uploads", "/manifests/", "/blobs/", "/tags/list", "/referrers/"):
+            if marker in path:
+                return "/v2/<name>" + marker.rstrip("/")
+        if path == "/v2/_catalog":
+            return path
+        return "/v2/"
+    head = "/" + path.lstrip("/").split("/", 1)[0]
+    return head
+
+
+class ObservabilityMiddleware:
+    def __init__(self, app: ASGIApp, metrics: Metrics, log_requests: bool) -> None:
+        self.app = app
+        self.metrics = metrics
+        self.log_requests = log_requests
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        start = time.perf_counter()
+        status = 500
+
+        async def send_wrapper(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_wrapper)
+        finally:
+            elapsed = time.perf_counter() - start
+            path = scope["path"]
+            method = scope["method"]
+            route = route_label(path)
+            self.metrics.requests.labels(route, method, str(status)).inc()
+            self.metrics.latency.labels(route, method).observe(elapsed)
+            if self.log_requests:
+                client = scope.get("client")
+                access_log.info(
+                    "request",
+                    extra={
+                        "method": method,
+                        "path": path,
+                        "status": status,
+                        "duration_ms": round(elapsed * 1000, 3),
+                        "remote": client[0] if client else "",
+                        "user": scope.get("state", {}).get("user", ""),
+                    },
+                )

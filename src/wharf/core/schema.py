@@ -1,0 +1,10 @@
+"""Every model of every domain, imported once so ``Base.metadata`` is complete for
+migrations and for ``wharf db check``."""
+
+from wharf.access import models as access_models
+from wharf.core.db import Base
+from wharf.registry import models as registry_models
+
+metadata = Base.metadata
+
+__all__ = ["access_models", "metadata", "registry_models"]

@@ -1,0 +1,137 @@
+"""Authentication and authorization of ``/v2/`` requests.
+
+A request carries a registry token (``Bearer``, the normal client flow), Basic
+credentials (scripts and clients that send them directly), or nothing. Tokens are
+trusted for exactly the actions they carry; Basic callers are checked against
+:func:`repository_actions` directly. A caller who may not pull a repository is told the
+same thing whether it exists or not.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy.orm import Session
+from starlette.requests import Request
+
+from wharf.access.accounts import Authenticator
+from wharf.access.interfaces import InvalidCredentials, TokenInvalid
+from wharf.access.principal import Principal
+from wharf.access.tokens import TokenClaims, TokenService
+from wharf.core.db import Database
+from wharf.core.http import (
+    BasicCredentials,
+    MalformedAuthorization,
+    base_url,
+    parse_authorization,
+)
+from wharf.registry.errors import ErrorCode, RegistryError
+from wharf.registry.permissions import PULL, repository_actions
+
+
+@dataclass(frozen=True)
+class Caller:
+    """An authenticated caller: by token (``claims``) or by Basic credentials
+    (``principal``)."""
+
+    name: str
+    claims: TokenClaims | None = None
+    principal: Principal | None = None
+
+
+class RegistryAuth:
+    def __init__(
+        self, db: Database, tokens: TokenService, authenticator: Authenticator, public_url: str
+    ) -> None:
+        self.db = db
+        self.tokens = tokens
+        self.authenticator = authenticator
+        self.public_url = public_url
+
+    def challenge(self, request: Request, scope: str | None, error: str | None = None) -> str:
+        realm = f"{base_url(request, self.public_url)}/auth/token"
+        parts = [f'realm="{realm}"', f'service="{self.tokens.service}"']
+        if scope:
+            parts.append(f'scope="{scope}"')
+        if error:
+            parts.append(f'error="{error}"')
+        return "Bearer " + ",".join(parts)
+
+    def unauthorized(
+        self, request: Request, scope: str | None, message: str | None = None, error: str | None = None
+    ) -> RegistryError:
+        detail = None
+        if scope:
+            resource_type, _, rest = scope.partition(":")
+            name, _, actions = rest.rpartition(":")
+            detail = [{"Type": resource_type, "Name": name, "Action": actions}]
+        return RegistryError(
+            ErrorCode.UNAUTHORIZED,
+            message,
+            detail=detail,
+            headers={"WWW-Authenticate": self.challenge(request, scope, error)},
+        )
+
+    async def caller(self, request: Request, scope: str | None) -> Caller:
+        """Who is calling; a 401 with the token challenge when nobody (validly) is."""
+        try:
+            credentials = parse_authorization(request.headers.get("authorization"))
+        except MalformedAuthorization as exc:
+            raise self.unauthorized(request, scope, str(exc)) from None
+        if credentials is None:
+            raise self.unauthorized(request, scope)
+        if isinstance(credentials, BasicCredentials):
+            try:
+                account = await self.db.run(
+                    lambda s: self.authenticator.authenticate(
+                        s, credentials.username, credentials.password
+                    )
+                )
+            except InvalidCredentials:
+                raise self.unauthorized(
+                    request, scope, "invalid username or password"
+                ) from None
+            principal = Principal.of(account)
+            return Caller(principal.name, principal=principal)
+        try:
+            claims = self.tokens.verify(credentials.token)
+        except TokenInvalid as exc:
+            raise self.unauthorized(request, scope, str(exc), error="invalid_token") from None
+        return Caller(claims.subject, claims=claims)
+
+    async def allowed_actions(self, caller: Caller, repository: str) -> frozenset[str]:
+        if caller.claims is not None:
+            return frozenset(
+                a
+                for s in caller.claims.access
+                if s.type == "repository" and s.name == repository
+                for a in s.actions
+            )
+
+        def decide(session: Session) -> frozenset[str]:
+            return repository_actions(session, caller.principal, repository)
+
+        return await self.db.run(decide)
+
+    async def require(
+        self, request: Request, repository: str, action: str, scope_actions: str
+    ) -> Caller:
+        """The caller, if they may take ``action`` on ``repository``; otherwise the
+        error that neither reveals nor denies the repository's existence."""
+        scope = f"repository:{repository}:{scope_actions}"
+        caller = await self.caller(request, scope)
+        if caller.claims is not None:
+            if caller.claims.allows("repository", repository, action):
+                return caller
+            raise self.unauthorized(request, scope, error="insufficient_scope")
+        allowed = await self.allowed_actions(caller, repository)
+        if action in allowed:
+            return caller
+        if action == PULL:
+            raise RegistryError(ErrorCode.NAME_UNKNOWN, detail={"name": repository})
+        raise RegistryError(ErrorCode.DENIED)
+
+    async def may(self, caller: Caller, repository: str, action: str) -> bool:
+        if caller.claims is not None:
+            return caller.claims.allows("repository", repository, action)
+        return action in await self.allowed_actions(caller, repository)

@@ -1,0 +1,78 @@
+"""Blobs as repositories see them: stored once by digest, visible to a repository only
+through a link row. Linking, unlinking, cross-repository mounts and the data needed to
+serve a blob live here; the bytes are the driver's business."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from wharf.core.db import insert_or_ignore
+from wharf.registry.errors import ErrorCode, RegistryError
+from wharf.registry.models import Blob, Repository, RepositoryBlob
+from wharf.registry.names import Digest
+from wharf.registry.repositories import ensure_repository
+from wharf.storage import BlobDriver, PathNotFound
+from wharf.storage.paths import blob_data_path
+
+
+@dataclass(frozen=True)
+class LinkedBlob:
+    digest: str
+    size: int
+
+
+def find_linked_blob(session: Session, repository: str, digest: str) -> LinkedBlob | None:
+    row = session.execute(
+        select(Blob.digest, Blob.size)
+        .join(RepositoryBlob, RepositoryBlob.digest == Blob.digest)
+        .join(Repository, Repository.id == RepositoryBlob.repository_id)
+        .where(Repository.name == repository, Blob.digest == digest)
+    ).first()
+    return LinkedBlob(row[0], row[1]) if row else None
+
+
+def find_blob(session: Session, digest: str) -> LinkedBlob | None:
+    row = session.execute(select(Blob.digest, Blob.size).where(Blob.digest == digest)).first()
+    return LinkedBlob(row[0], row[1]) if row else None
+
+
+def record_blob(session: Session, repository: str, digest: str, size: int) -> None:
+    """Record a blob that is now in storage and link it into ``repository``."""
+    repo = ensure_repository(session, repository)
+    insert_or_ignore(session, Blob, {"digest": digest, "size": size})
+    insert_or_ignore(session, RepositoryBlob, {"repository_id": repo.id, "digest": digest})
+
+
+def link_existing_blob(session: Session, repository: str, digest: str) -> bool:
+    """Link a blob the registry already stores; False if it does not store it."""
+    if find_blob(session, digest) is None:
+        return False
+    repo = ensure_repository(session, repository)
+    insert_or_ignore(session, RepositoryBlob, {"repository_id": repo.id, "digest": digest})
+    return True
+
+
+def unlink_blob(session: Session, repository: str, digest: str) -> None:
+    repo_id = session.scalar(select(Repository.id).where(Repository.name == repository))
+    result = session.execute(
+        delete(RepositoryBlob).where(
+            RepositoryBlob.repository_id == repo_id, RepositoryBlob.digest == digest
+        )
+    )
+    if repo_id is None or result.rowcount == 0:  # type: ignore[attr-defined]
+        raise RegistryError(ErrorCode.BLOB_UNKNOWN, detail={"digest": digest})
+
+
+def storage_path(digest: Digest) -> str:
+    return blob_data_path(digest.algorithm, digest.hex)
+
+
+async def blob_in_storage(driver: BlobDriver, digest: Digest) -> bool:
+    try:
+        await driver.stat(storage_path(digest))
+    except PathNotFound:
+        return False
+    return True

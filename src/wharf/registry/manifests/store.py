@@ -1,0 +1,191 @@
+"""Storing, fetching and deleting manifests and tags (database side).
+
+Functions take a ``Session`` and run inside one transaction, so a manifest, its
+references and its tag appear together or not at all.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from wharf.core.db import insert_or_ignore, upsert, utcnow
+from wharf.registry.errors import ErrorCode, RegistryError
+from wharf.registry.manifests.parsed import ParsedManifest
+from wharf.registry.models import Manifest, ManifestReference, Repository, RepositoryBlob, Tag
+from wharf.registry.repositories import ensure_repository, require_repository
+
+
+@dataclass(frozen=True)
+class StoredManifest:
+    digest: str
+    media_type: str
+    content: bytes
+
+
+@dataclass(frozen=True)
+class Referrer:
+    digest: str
+    media_type: str
+    size: int
+    artifact_type: str | None
+    annotations: dict[str, str] | None
+
+
+def _missing(session: Session, repo_id: uuid.UUID, parsed: ParsedManifest) -> list[str]:
+    blob_digests = {r.digest for r in parsed.references if r.kind != "manifest"}
+    manifest_digests = {r.digest for r in parsed.references if r.kind == "manifest"}
+    found: set[str] = set()
+    if blob_digests:
+        found |= set(
+            session.scalars(
+                select(RepositoryBlob.digest).where(
+                    RepositoryBlob.repository_id == repo_id,
+                    RepositoryBlob.digest.in_(blob_digests),
+                )
+            )
+        )
+    if manifest_digests:
+        found |= set(
+            session.scalars(
+                select(Manifest.digest).where(
+                    Manifest.repository_id == repo_id, Manifest.digest.in_(manifest_digests)
+                )
+            )
+        )
+    return sorted((blob_digests | manifest_digests) - found)
+
+
+def put_manifest(
+    session: Session,
+    repository: str,
+    tag: str | None,
+    digest: str,
+    content: bytes,
+    parsed: ParsedManifest,
+) -> None:
+    """Store a validated manifest and point ``tag`` at it. Every referenced blob and
+    child manifest must already be in the repository (MANIFEST_BLOB_UNKNOWN otherwise).
+    Storing the same bytes again is a no-op."""
+    repo = ensure_repository(session, repository)
+    missing = _missing(session, repo.id, parsed)
+    if missing:
+        raise RegistryError(
+            ErrorCode.MANIFEST_BLOB_UNKNOWN,
+            f"manifest references {len(missing)} blob(s) or manifest(s) not in "
+            f"{repository}: {', '.join(missing[:5])}",
+            detail={"digests": missing},
+        )
+    manifest_id = uuid.uuid4()
+    inserted = insert_or_ignore(
+        session,
+        Manifest,
+        {
+            "id": manifest_id,
+            "repository_id": repo.id,
+            "digest": digest,
+            "media_type": parsed.media_type,
+            "artifact_type": parsed.artifact_type,
+            "subject_digest": parsed.subject,
+            "annotations": parsed.annotations,
+            "size": len(content),
+            "content": content,
+            "created_at": utcnow(),
+        },
+    )
+    if inserted and parsed.references:
+        session.add_all(
+            ManifestReference(
+                manifest_id=manifest_id,
+                position=i,
+                digest=ref.digest,
+                kind=ref.kind,
+                media_type=ref.media_type,
+                size=ref.size,
+            )
+            for i, ref in enumerate(parsed.references)
+        )
+    if tag is not None:
+        upsert(
+            session,
+            Tag,
+            {
+                "repository_id": repo.id,
+                "name": tag,
+                "manifest_digest": digest,
+                "updated_at": utcnow(),
+            },
+            key=["repository_id", "name"],
+            update=["manifest_digest", "updated_at"],
+        )
+    repo.updated_at = utcnow()
+
+
+def get_manifest(session: Session, repository: str, reference: str, by_digest: bool) -> StoredManifest:
+    """The manifest a tag or digest names; NAME_UNKNOWN or MANIFEST_UNKNOWN otherwise."""
+    query = select(Manifest.digest, Manifest.media_type, Manifest.content).join(
+        Repository, Repository.id == Manifest.repository_id
+    )
+    if by_digest:
+        query = query.where(Repository.name == repository, Manifest.digest == reference)
+    else:
+        query = query.join(
+            Tag,
+            (Tag.repository_id == Manifest.repository_id) & (Tag.manifest_digest == Manifest.digest),
+        ).where(Repository.name == repository, Tag.name == reference)
+    row = session.execute(query).first()
+    if row is None:
+        require_repository(session, repository)
+        raise RegistryError(ErrorCode.MANIFEST_UNKNOWN, detail={"reference": reference})
+    return StoredManifest(row[0], row[1], row[2])
+
+
+def delete_manifest(session: Session, repository: str, reference: str, by_digest: bool) -> None:
+    """Delete a tag (by tag: only the tag goes) or a manifest and every tag pointing at
+    it (by digest)."""
+    repo = require_repository(session, repository)
+    if not by_digest:
+        result = session.execute(
+            delete(Tag).where(Tag.repository_id == repo.id, Tag.name == reference)
+        )
+        if not result.rowcount:  # type: ignore[attr-defined]
+            raise RegistryError(ErrorCode.MANIFEST_UNKNOWN, detail={"reference": reference})
+        return
+    manifest = session.scalar(
+        select(Manifest).where(Manifest.repository_id == repo.id, Manifest.digest == reference)
+    )
+    if manifest is None:
+        raise RegistryError(ErrorCode.MANIFEST_UNKNOWN, detail={"reference": reference})
+    session.execute(
+        delete(Tag).where(Tag.repository_id == repo.id, Tag.manifest_digest == reference)
+    )
+    session.delete(manifest)
+
+
+def list_tags(session: Session, repository: str, limit: int | None, last: str | None) -> list[str]:
+    repo = require_repository(session, repository)
+    query = select(Tag.name).where(Tag.repository_id == repo.id)
+    if last:
+        query = query.where(Tag.name > last)
+    query = query.order_by(Tag.name)
+    if limit is not None:
+        query = query.limit(limit)
+    return list(session.scalars(query))
+
+
+def list_referrers(
+    session: Session, repository: str, subject: str, artifact_type: str | None
+) -> list[Referrer]:
+    repo_id = session.scalar(select(Repository.id).where(Repository.name == repository))
+    if repo_id is None:
+        return []
+    query = select(
+        Manifest.digest, Manifest.media_type, Manifest.size, Manifest.artifact_type,
+        Manifest.annotations,
+    ).where(Manifest.repository_id == repo_id, Manifest.subject_digest == subject)
+    if artifact_type:
+        query = query.where(Manifest.artifact_type == artifact_type)
+    return [Referrer(*row) for row in session.execute(query.order_by(Manifest.created_at))]

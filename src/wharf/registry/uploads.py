@@ -1,0 +1,251 @@
+"""Blob uploads: start, append, complete, cancel (the writer side of distribution's
+blobwriter).
+
+An upload's bytes go to ``/uploads/<id>/data`` and are hashed while they stream in, so a
+blob is read from the network exactly once and never held in memory. The offset of an
+upload is the size of that file: whatever a cut connection or a crash left there is what
+the client may resume from. Only a completed upload whose digest matches is moved —
+atomically — to its content address and recorded in the database; a mismatch deletes the
+upload, so nothing half-written is ever visible.
+
+Hash state cannot be saved in Python, so it lives in the process that received the
+bytes; when another process (or the same one after a restart) completes the upload, the
+data is re-hashed from storage.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from wharf.core.db import Database, utcnow
+from wharf.core.metrics import Metrics
+from wharf.registry import blobs
+from wharf.registry.errors import ErrorCode, RegistryError
+from wharf.registry.models import Upload
+from wharf.registry.names import Digest, parse_digest
+from wharf.storage import BlobDriver, PathNotFound
+from wharf.storage.paths import upload_data_path, upload_dir
+
+_HASHERS = {"sha256": hashlib.sha256, "sha512": hashlib.sha512}
+
+
+@dataclass
+class _HashState:
+    offset: int
+    hasher: Any
+
+
+@dataclass(frozen=True)
+class UploadStatus:
+    id: str
+    offset: int
+
+
+@dataclass(frozen=True)
+class CommittedBlob:
+    digest: str
+    size: int
+
+
+def _find_upload(session: Session, upload_id: str, repository: str) -> Upload:
+    upload = session.get(Upload, upload_id)
+    if upload is None or upload.repository_name != repository:
+        raise RegistryError(ErrorCode.BLOB_UPLOAD_UNKNOWN, detail={"uuid": upload_id})
+    return upload
+
+
+def _set_offset(session: Session, upload_id: str, offset: int) -> None:
+    upload = session.get(Upload, upload_id)
+    if upload is not None:
+        upload.offset = offset
+        upload.updated_at = utcnow()
+
+
+def _delete_upload_row(session: Session, upload_id: str) -> None:
+    session.execute(delete(Upload).where(Upload.id == upload_id))
+
+
+def list_upload_ids(session: Session) -> list[str]:
+    return list(session.scalars(select(Upload.id)))
+
+
+class UploadService:
+    def __init__(self, db: Database, driver: BlobDriver, metrics: Metrics) -> None:
+        self.db = db
+        self.driver = driver
+        self.metrics = metrics
+        self._hashes: dict[str, _HashState] = {}
+
+    async def start(self, repository: str, account_name: str) -> UploadStatus:
+        upload_id = str(uuid.uuid4())
+        writer = await self.driver.writer(upload_data_path(upload_id))
+        await writer.close()
+
+        def add(session: Session) -> None:
+            session.add(Upload(id=upload_id, repository_name=repository, account_name=account_name))
+
+        await self.db.run(add)
+        self._hashes[upload_id] = _HashState(0, hashlib.sha256())
+        return UploadStatus(upload_id, 0)
+
+    async def status(self, repository: str, upload_id: str) -> UploadStatus:
+        await self.db.run(_find_upload, upload_id, repository)
+        return UploadStatus(upload_id, await self._stored_size(upload_id))
+
+    async def _stored_size(self, upload_id: str) -> int:
+        try:
+            return (await self.driver.stat(upload_data_path(upload_id))).size
+        except PathNotFound:
+            raise RegistryError(ErrorCode.BLOB_UPLOAD_UNKNOWN, detail={"uuid": upload_id}) from None
+
+    async def append(
+        self,
+        repository: str,
+        upload_id: str,
+        body: AsyncIterator[bytes],
+        range_start: int | None = None,
+    ) -> UploadStatus:
+        """Append a chunk. ``range_start`` (from Content-Range) must equal the current
+        offset: chunks are accepted strictly in order."""
+        await self.db.run(_find_upload, upload_id, repository)
+        offset = await self._receive(upload_id, body, range_start)
+        await self.db.run(_set_offset, upload_id, offset)
+        return UploadStatus(upload_id, offset)
+
+    async def _receive(
+        self,
+        upload_id: str,
+        body: AsyncIterator[bytes],
+        range_start: int | None,
+        final: bool = False,
+    ) -> int:
+        """Stream ``body`` onto the upload file; returns the new size. The last chunk of
+        an upload (``final``) is made durable before the blob is published."""
+        path = upload_data_path(upload_id)
+        writer = await self.driver.writer(path, append=True)
+        offset = writer.size
+        if range_start is not None and range_start != offset:
+            await writer.close()
+            raise RegistryError(
+                ErrorCode.RANGE_INVALID,
+                f"chunk starts at byte {range_start} but the upload has {offset} bytes; "
+                "send chunks in order",
+                headers={"Range": range_header(offset)},
+            )
+        state = self._hashes.get(upload_id)
+        if state is not None and state.offset != offset:
+            state = None
+        self._hashes.pop(upload_id, None)
+        self.metrics.uploads_in_flight.inc()
+        received = 0
+        try:
+            async for chunk in body:
+                await writer.write(chunk)
+                if state is not None:
+                    state.hasher.update(chunk)
+                received += len(chunk)
+            if final:
+                await writer.commit()
+        finally:
+            self.metrics.uploads_in_flight.dec()
+            self.metrics.bytes_received.inc(received)
+            await writer.close()
+            if state is not None:
+                state.offset = writer.size
+                self._hashes[upload_id] = state
+        return writer.size
+
+    async def complete(
+        self,
+        repository: str,
+        upload_id: str,
+        digest_text: str,
+        body: AsyncIterator[bytes],
+    ) -> CommittedBlob:
+        """Append the final chunk, check the digest and publish the blob."""
+        await self.db.run(_find_upload, upload_id, repository)
+        try:
+            digest = parse_digest(digest_text)
+        except RegistryError:
+            await self.cancel(repository, upload_id)
+            raise
+        size = await self._receive(upload_id, body, None, final=True)
+        return await self._publish(repository, upload_id, digest, size)
+
+    async def put_monolithic(
+        self, repository: str, digest_text: str, body: AsyncIterator[bytes]
+    ) -> CommittedBlob:
+        """POST with ``?digest=``: the whole blob in one request. No upload row is
+        written: there is nothing to resume, and a crash leaves only a file in
+        ``/uploads`` that the purge task removes."""
+        digest = parse_digest(digest_text)
+        upload_id = str(uuid.uuid4())
+        self._hashes[upload_id] = _HashState(0, _HASHERS[digest.algorithm]())
+        writer = await self.driver.writer(upload_data_path(upload_id))
+        await writer.close()
+        size = await self._receive(upload_id, body, None, final=True)
+        return await self._publish(repository, upload_id, digest, size)
+
+    async def _computed_digest(self, upload_id: str, algorithm: str, size: int) -> str:
+        state = self._hashes.pop(upload_id, None)
+        if state is not None and state.offset == size and state.hasher.name == algorithm:
+            return f"{algorithm}:{state.hasher.hexdigest()}"
+        hasher = _HASHERS[algorithm]()
+        async for chunk in self.driver.read(upload_data_path(upload_id)):
+            hasher.update(chunk)
+        return f"{algorithm}:{hasher.hexdigest()}"
+
+    async def _publish(
+        self, repository: str, upload_id: str, digest: Digest, size: int
+    ) -> CommittedBlob:
+        computed = await self._computed_digest(upload_id, digest.algorithm, size)
+        if computed != str(digest):
+            await self._discard(upload_id)
+            raise RegistryError(
+                ErrorCode.DIGEST_INVALID,
+                f"uploaded content has digest {computed}, not {digest}; the upload was "
+                "discarded",
+                detail={"expected": str(digest), "computed": computed},
+            )
+        target = blobs.storage_path(digest)
+        if await blobs.blob_in_storage(self.driver, digest):
+            await self.driver.delete(upload_dir(upload_id))
+        else:
+            await self.driver.move(upload_data_path(upload_id), target)
+            await self._remove_dir(upload_id)
+
+        def record(session: Session) -> None:
+            blobs.record_blob(session, repository, str(digest), size)
+            _delete_upload_row(session, upload_id)
+
+        await self.db.run(record)
+        return CommittedBlob(str(digest), size)
+
+    async def cancel(self, repository: str, upload_id: str) -> None:
+        await self.db.run(_find_upload, upload_id, repository)
+        await self._discard(upload_id)
+
+    async def _discard(self, upload_id: str) -> None:
+        self._hashes.pop(upload_id, None)
+        await self._remove_dir(upload_id)
+        await self.db.run(_delete_upload_row, upload_id)
+
+    async def _remove_dir(self, upload_id: str) -> None:
+        try:
+            await self.driver.delete(upload_dir(upload_id))
+        except PathNotFound:
+            pass
+
+
+def range_header(offset: int) -> str:
+    """Bytes received so far, as the spec's ``Range: 0-<last byte>`` (``0-0`` when
+    empty, as the reference registry answers)."""
+    return f"0-{max(offset - 1, 0)}"
+
