@@ -60,7 +60,9 @@ class TokenEndpoint:
         self.resolvers = resolvers
         self.refresh_ttl = refresh_ttl_seconds
 
-    def _grant(self, session: Session, principal: Principal | None, scopes: list[Scope]) -> list[Scope]:
+    def _grant(
+        self, session: Session, principal: Principal | None, scopes: list[Scope]
+    ) -> list[Scope]:
         granted: list[Scope] = []
         for scope in scopes:
             resolver = self.resolvers.get(scope.type)
@@ -76,11 +78,15 @@ class TokenEndpoint:
     def _check_service(self, service: str | None) -> JSONResponse | None:
         if service and service != self.tokens.service:
             return _oauth_error(
-                400, "invalid_request", f"unknown service {service!r}; this is {self.tokens.service!r}"
+                400,
+                "invalid_request",
+                f"unknown service {service!r}; this is {self.tokens.service!r}",
             )
         return None
 
-    def _respond(self, principal: Principal | None, granted: list[Scope], refresh: str | None) -> JSONResponse:
+    def _respond(
+        self, principal: Principal | None, granted: list[Scope], refresh: str | None
+    ) -> JSONResponse:
         issued = self.tokens.issue(principal.name if principal else "", granted)
         body: dict[str, Any] = {
             "token": issued.token,
@@ -144,7 +150,9 @@ class TokenEndpoint:
         offline = fields.get("access_type", "") == "offline"
         client_id = fields.get("client_id", "")
         if grant_type not in ("password", "refresh_token"):
-            return _oauth_error(400, "unsupported_grant_type", f"unsupported grant_type {grant_type!r}")
+            return _oauth_error(
+                400, "unsupported_grant_type", f"unsupported grant_type {grant_type!r}"
+            )
 
         def work(session: Session) -> tuple[Principal, list[Scope], str | None]:
             refresh = None

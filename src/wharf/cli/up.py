@@ -26,10 +26,19 @@ log = get_logger("up")
     help="host:port to serve the registry, API and UI on. [default: 127.0.0.1:5000]",
 )
 @server_options
-@click.option("--public-url", envvar="WHARF_PUBLIC_URL", default=None,
-              help="URL clients use to reach Wharf (token realm); derived from requests if unset.")
-@click.option("--log-format", type=click.Choice(["json", "text"]), default=None,
-              envvar="WHARF_LOG_FORMAT", help="Log line format. [default: json]")
+@click.option(
+    "--public-url",
+    envvar="WHARF_PUBLIC_URL",
+    default=None,
+    help="URL clients use to reach Wharf (token realm); derived from requests if unset.",
+)
+@click.option(
+    "--log-format",
+    type=click.Choice(["json", "text"]),
+    default=None,
+    envvar="WHARF_LOG_FORMAT",
+    help="Log line format. [default: json]",
+)
 def up(
     listen: str | None,
     data_dir: Path | None,

@@ -15,7 +15,7 @@ from wharf.access.token_endpoint import TokenEndpoint
 from wharf.core.config import Settings
 from wharf.core.db import Database
 from wharf.core.health import Health
-from wharf.core.logging import get_logger
+from wharf.core.logging import AccessLog, get_logger
 from wharf.core.metrics import Metrics
 from wharf.core.middleware import ObservabilityMiddleware
 from wharf.registry import RegistryServices, build_registry, grant_registry, grant_repository
@@ -70,4 +70,5 @@ def create_app(settings: Settings, services: Services | None = None) -> Observab
     ]
     app = Starlette(routes=routes, exception_handlers={RegistryError: _registry_error})
     app.state.services = services
-    return ObservabilityMiddleware(app, services.metrics, settings.access_log)
+    access_log = AccessLog(settings.log_format) if settings.access_log else None
+    return ObservabilityMiddleware(app, services.metrics, access_log)

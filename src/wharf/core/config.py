@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Any
 
 DEFAULT_LISTEN = "127.0.0.1:5000"
 DEFAULT_DATA_DIR = "./var/wharf"
@@ -66,7 +67,8 @@ class Settings:
     def keys_dir(self) -> Path:
         return (self.data_dir / "keys").resolve()
 
-    def with_overrides(self, **changes: object) -> Settings:
+    def with_overrides(self, **changes: Any) -> Settings:
+        """A copy with every non-None value of ``changes`` applied (CLI over env)."""
         return replace(self, **{k: v for k, v in changes.items() if v is not None})
 
     @classmethod

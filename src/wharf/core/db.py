@@ -9,18 +9,20 @@ plain synchronous function that receives a ``Session``.
 
 from __future__ import annotations
 
+import threading
 import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Any, ParamSpec, TypeVar
+from typing import Any, ParamSpec, TypeVar, Unpack
 
 import anyio.to_thread
 from sqlalchemy import DateTime, MetaData, create_engine, event
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Dialect, Engine
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
 from sqlalchemy.pool import NullPool
+from sqlalchemy.sql.expression import Select
 from sqlalchemy.types import TypeDecorator
 
 P = ParamSpec("P")
@@ -99,6 +101,29 @@ def make_engine(url: str) -> Engine:
     return create_engine(url, pool_size=10, max_overflow=20, pool_pre_ping=True)
 
 
+class PreparedQuery:
+    """A SELECT compiled once per dialect to driver SQL, for the few hot lookups where
+    SQLAlchemy's per-execution bookkeeping would cost more than the query. Results are
+    plain tuples of driver values (str, int, bytes)."""
+
+    def __init__(self, statement: Select[Unpack[tuple[Any, ...]]]) -> None:
+        self.statement = statement
+        self._compiled: dict[str, tuple[str, tuple[str, ...] | None]] = {}
+
+    def compiled_for(self, dialect: Dialect) -> tuple[str, tuple[str, ...] | None]:
+        found = self._compiled.get(dialect.name)
+        if found is None:
+            compiled = self.statement.compile(dialect=dialect)
+            order = (
+                tuple(compiled.positiontup)
+                if compiled.positional and compiled.positiontup
+                else None
+            )
+            found = (str(compiled), order)
+            self._compiled[dialect.name] = found
+        return found
+
+
 class Database:
     """The engine plus the one way to run work in a session."""
 
@@ -107,6 +132,47 @@ class Database:
         self.engine = make_engine(url)
         self.is_sqlite = self.engine.dialect.name == "sqlite"
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)
+        self._local = threading.local()
+
+    def _reader(self) -> Connection:
+        """A long-lived autocommit connection for this thread's prepared reads: checking
+        a connection out of the pool and resetting it costs more than the query itself
+        on the hot paths (manifest and blob lookups)."""
+        conn: Connection | None = getattr(self._local, "reader", None)
+        if conn is None or conn.closed or conn.invalidated:
+            conn = self.engine.connect().execution_options(isolation_level="AUTOCOMMIT")
+            self._local.reader = conn
+        return conn
+
+    def fetch_one_sync(
+        self, query: PreparedQuery, params: dict[str, Any]
+    ) -> tuple[Any, ...] | None:
+        conn = self._reader()
+        sql, order = query.compiled_for(self.engine.dialect)
+        args: Any = tuple(params[name] for name in order) if order else params
+        raw = conn.connection.driver_connection
+        assert raw is not None
+        try:
+            cursor = raw.cursor()
+            try:
+                cursor.execute(sql, args)
+                row = cursor.fetchone()
+            finally:
+                cursor.close()
+        except Exception:
+            # The connection may be broken (database restart): start afresh next time.
+            self._local.reader = None
+            conn.invalidate()
+            raise
+        return tuple(row) if row is not None else None
+
+    async def fetch_one(
+        self, query: PreparedQuery, params: dict[str, Any]
+    ) -> tuple[Any, ...] | None:
+        """One row of a prepared hot-path query, or None."""
+        if self.is_sqlite:
+            return self.fetch_one_sync(query, params)
+        return await anyio.to_thread.run_sync(lambda: self.fetch_one_sync(query, params))
 
     def call(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         """Run ``fn(session, *args)`` in a transaction, synchronously."""
@@ -120,6 +186,9 @@ class Database:
         return await anyio.to_thread.run_sync(lambda: self.call(fn, *args, **kwargs))
 
     def dispose(self) -> None:
+        reader = getattr(self._local, "reader", None)
+        if reader is not None:
+            reader.close()
         self.engine.dispose()
 
 
@@ -131,7 +200,7 @@ def insert_or_ignore(session: Session, model: type[Base], values: dict[str, Any]
     """INSERT ... ON CONFLICT DO NOTHING on both backends: idempotent and race-free.
     Returns whether a row was inserted."""
     result = session.execute(_insert_for(session)(model).values(**values).on_conflict_do_nothing())
-    return bool(result.rowcount)
+    return bool(getattr(result, "rowcount", 0))
 
 
 def upsert(

@@ -55,5 +55,3 @@ class Health:
             Route("/_ping", self.ping, methods=["GET", "HEAD"]),
             Route("/metrics", self.metrics_endpoint, methods=["GET"]),
         ]
-
-

@@ -60,3 +60,25 @@ def configure_logging(level: str = "info", fmt: str = "json") -> None:
 
 def get_logger(name: str) -> logging.Logger:
     return logging.getLogger(f"wharf.{name}")
+
+
+class AccessLog:
+    """One line per HTTP request, written directly: at thousands of requests per second
+    the generic ``logging`` machinery (records, handlers, formatters) would cost more
+    than serving a manifest. Same shape as every other log line."""
+
+    def __init__(self, fmt: str = "json", stream: Any = None) -> None:
+        self.fmt = fmt
+        self.stream = stream or sys.stderr
+
+    def emit(self, fields: dict[str, Any]) -> None:
+        now = datetime.now(UTC).isoformat(timespec="milliseconds")
+        if self.fmt == "json":
+            line = json.dumps(
+                {"time": now, "level": "info", "logger": "wharf.access", "msg": "request", **fields}
+            )
+        else:
+            line = "info    wharf.access: request " + " ".join(
+                f"{k}={v}" for k, v in fields.items()
+            )
+        self.stream.write(line + "\n")

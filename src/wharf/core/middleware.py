@@ -4,14 +4,12 @@ BaseHTTPMiddleware) so it adds microseconds, not a task per request."""
 
 from __future__ import annotations
 
-import logging
 import time
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from wharf.core.logging import AccessLog
 from wharf.core.metrics import Metrics
-
-access_log = logging.getLogger("wharf.access_log")
 
 
 def route_label(path: str) -> str:
@@ -23,15 +21,14 @@ def route_label(path: str) -> str:
         if path == "/v2/_catalog":
             return path
         return "/v2/"
-    head = "/" + path.lstrip("/").split("/", 1)[0]
-    return head
+    return "/" + path.lstrip("/").split("/", 1)[0]
 
 
 class ObservabilityMiddleware:
-    def __init__(self, app: ASGIApp, metrics: Metrics, log_requests: bool) -> None:
+    def __init__(self, app: ASGIApp, metrics: Metrics, access_log: AccessLog | None) -> None:
         self.app = app
         self.metrics = metrics
-        self.log_requests = log_requests
+        self.access_log = access_log
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -55,16 +52,15 @@ class ObservabilityMiddleware:
             route = route_label(path)
             self.metrics.requests.labels(route, method, str(status)).inc()
             self.metrics.latency.labels(route, method).observe(elapsed)
-            if self.log_requests:
+            if self.access_log is not None:
                 client = scope.get("client")
-                access_log.info(
-                    "request",
-                    extra={
+                self.access_log.emit(
+                    {
                         "method": method,
                         "path": path,
                         "status": status,
                         "duration_ms": round(elapsed * 1000, 3),
                         "remote": client[0] if client else "",
                         "user": scope.get("state", {}).get("user", ""),
-                    },
+                    }
                 )

@@ -21,6 +21,7 @@ from wharf.access.tokens import TokenClaims, TokenService
 from wharf.core.db import Database
 from wharf.core.http import (
     BasicCredentials,
+    Credentials,
     MalformedAuthorization,
     base_url,
     parse_authorization,
@@ -58,7 +59,11 @@ class RegistryAuth:
         return "Bearer " + ",".join(parts)
 
     def unauthorized(
-        self, request: Request, scope: str | None, message: str | None = None, error: str | None = None
+        self,
+        request: Request,
+        scope: str | None,
+        message: str | None = None,
+        error: str | None = None,
     ) -> RegistryError:
         detail = None
         if scope:
@@ -80,6 +85,13 @@ class RegistryAuth:
             raise self.unauthorized(request, scope, str(exc)) from None
         if credentials is None:
             raise self.unauthorized(request, scope)
+        caller = await self._identify(request, credentials, scope)
+        request.state.user = caller.name
+        return caller
+
+    async def _identify(
+        self, request: Request, credentials: Credentials, scope: str | None
+    ) -> Caller:
         if isinstance(credentials, BasicCredentials):
             try:
                 account = await self.db.run(
@@ -88,9 +100,7 @@ class RegistryAuth:
                     )
                 )
             except InvalidCredentials:
-                raise self.unauthorized(
-                    request, scope, "invalid username or password"
-                ) from None
+                raise self.unauthorized(request, scope, "invalid username or password") from None
             principal = Principal.of(account)
             return Caller(principal.name, principal=principal)
         try:

@@ -6,10 +6,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import delete, select
+from sqlalchemy import bindparam, delete, select
 from sqlalchemy.orm import Session
 
-from wharf.core.db import insert_or_ignore
+from wharf.core.db import Database, PreparedQuery, insert_or_ignore
 from wharf.registry.errors import ErrorCode, RegistryError
 from wharf.registry.models import Blob, Repository, RepositoryBlob
 from wharf.registry.names import Digest
@@ -24,13 +24,24 @@ class LinkedBlob:
     size: int
 
 
+_LINKED_BLOB = PreparedQuery(
+    select(Blob.digest, Blob.size)
+    .join(RepositoryBlob, RepositoryBlob.digest == Blob.digest)
+    .join(Repository, Repository.id == RepositoryBlob.repository_id)
+    .where(Repository.name == bindparam("repository"), Blob.digest == bindparam("digest"))
+)
+
+
 def find_linked_blob(session: Session, repository: str, digest: str) -> LinkedBlob | None:
-    row = session.execute(
-        select(Blob.digest, Blob.size)
-        .join(RepositoryBlob, RepositoryBlob.digest == Blob.digest)
-        .join(Repository, Repository.id == RepositoryBlob.repository_id)
-        .where(Repository.name == repository, Blob.digest == digest)
-    ).first()
+    """The blob if ``repository`` links it, inside a transaction."""
+    params = {"repository": repository, "digest": digest}
+    row = session.execute(_LINKED_BLOB.statement, params).first()
+    return LinkedBlob(row[0], row[1]) if row else None
+
+
+async def lookup_linked_blob(db: Database, repository: str, digest: str) -> LinkedBlob | None:
+    """The blob if ``repository`` links it (the pull hot path)."""
+    row = await db.fetch_one(_LINKED_BLOB, {"repository": repository, "digest": digest})
     return LinkedBlob(row[0], row[1]) if row else None
 
 

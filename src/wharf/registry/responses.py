@@ -22,7 +22,9 @@ def registry_response(
     body: bytes = b"",
     media_type: str | None = None,
 ) -> Response:
-    return Response(body, status_code=status, headers={**API_VERSION, **(headers or {})}, media_type=media_type)
+    return Response(
+        body, status_code=status, headers={**API_VERSION, **(headers or {})}, media_type=media_type
+    )
 
 
 def error_response(error: RegistryError) -> Response:
@@ -93,7 +95,9 @@ class BlobResponse(Response):
         self.init_headers(all_headers)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        await send({"type": "http.response.start", "status": self.status_code, "headers": self.raw_headers})
+        await send(
+            {"type": "http.response.start", "status": self.status_code, "headers": self.raw_headers}
+        )
         if self.head:
             await send({"type": "http.response.body", "body": b""})
             return

@@ -69,7 +69,9 @@ class RegistryAPI:
         try:
             n = int(raw)
         except ValueError:
-            raise RegistryError(ErrorCode.UNSUPPORTED, f"n must be an integer, not {raw!r}", status=400) from None
+            raise RegistryError(
+                ErrorCode.UNSUPPORTED, f"n must be an integer, not {raw!r}", status=400
+            ) from None
         if n < 0:
             raise RegistryError(ErrorCode.UNSUPPORTED, "n must not be negative", status=400)
         return min(n, maximum) if maximum else n
@@ -132,8 +134,9 @@ class RegistryAPI:
     async def _get_manifest(
         self, request: Request, name: str, reference: str, by_digest: bool, head: bool
     ) -> Response:
-        stored = await self.db.run(manifest_store.get_manifest, name, reference, by_digest)
-        accept = request.headers.get("accept", "")
+        stored = await manifest_store.get_manifest(self.db, name, reference, by_digest)
+        # Clients (the Docker engine among them) send one Accept header per media type.
+        accept = ",".join(request.headers.getlist("accept"))
         if not _accepts(accept, stored.media_type):
             raise RegistryError(
                 ErrorCode.MANIFEST_UNKNOWN,
@@ -149,7 +152,9 @@ class RegistryAPI:
             self.metrics.bytes_sent.inc(len(stored.content))
         return registry_response(200, headers, b"" if head else stored.content, stored.media_type)
 
-    async def _put_manifest(self, request: Request, name: str, reference: str, by_digest: bool) -> Response:
+    async def _put_manifest(
+        self, request: Request, name: str, reference: str, by_digest: bool
+    ) -> Response:
         if not by_digest and not is_tag(reference):
             raise RegistryError(
                 ErrorCode.MANIFEST_INVALID,
@@ -219,7 +224,11 @@ class RegistryAPI:
         referrers = await self.db.run(manifest_store.list_referrers, name, digest, artifact_type)
         manifests = []
         for r in referrers:
-            entry: dict[str, object] = {"mediaType": r.media_type, "digest": r.digest, "size": r.size}
+            entry: dict[str, object] = {
+                "mediaType": r.media_type,
+                "digest": r.digest,
+                "size": r.size,
+            }
             if r.artifact_type:
                 entry["artifactType"] = r.artifact_type
             if r.annotations:
@@ -239,15 +248,19 @@ class RegistryAPI:
             await self.db.run(blobs.unlink_blob, name, str(digest))
             return registry_response(202)
         await self.auth.require(request, name, PULL, "pull")
-        linked = await self.db.run(blobs.find_linked_blob, name, str(digest))
+        linked = await blobs.lookup_linked_blob(self.db, name, str(digest))
         if linked is None:
             raise RegistryError(ErrorCode.BLOB_UNKNOWN, detail={"digest": str(digest)})
         path = blobs.storage_path(digest)
         redirect = await self.driver.redirect_url(path, request.method)
         if redirect:
-            return registry_response(307, {"Location": redirect, "Docker-Content-Digest": linked.digest})
+            return registry_response(
+                307, {"Location": redirect, "Docker-Content-Digest": linked.digest}
+            )
         byte_range = parse_range(request.headers.get("range"), linked.size)
-        start, length = (byte_range[0], byte_range[1] - byte_range[0] + 1) if byte_range else (0, None)
+        start, length = (
+            (byte_range[0], byte_range[1] - byte_range[0] + 1) if byte_range else (0, None)
+        )
         return BlobResponse(
             size=linked.size,
             headers={
@@ -274,13 +287,18 @@ class RegistryAPI:
             mounted = await self._mount(caller, name, mount, source)
             if mounted is not None:
                 return registry_response(
-                    201, {"Location": f"/v2/{name}/blobs/{mounted}", "Docker-Content-Digest": mounted}
+                    201,
+                    {"Location": f"/v2/{name}/blobs/{mounted}", "Docker-Content-Digest": mounted},
                 )
         digest = params.get("digest")
         if digest:
             blob = await self.uploads.put_monolithic(name, digest, _body(request))
             return registry_response(
-                201, {"Location": f"/v2/{name}/blobs/{blob.digest}", "Docker-Content-Digest": blob.digest}
+                201,
+                {
+                    "Location": f"/v2/{name}/blobs/{blob.digest}",
+                    "Docker-Content-Digest": blob.digest,
+                },
             )
         status = await self.uploads.start(name, caller.name)
         return registry_response(202, self._upload_headers(name, status))
@@ -324,16 +342,25 @@ class RegistryAPI:
             raise RegistryError(ErrorCode.DIGEST_INVALID, "the digest query parameter is required")
         blob = await self.uploads.complete(name, upload_id, digest, _body(request))
         return registry_response(
-            201, {"Location": f"/v2/{name}/blobs/{blob.digest}", "Docker-Content-Digest": blob.digest}
+            201,
+            {"Location": f"/v2/{name}/blobs/{blob.digest}", "Docker-Content-Digest": blob.digest},
         )
 
     def routes(self) -> list[BaseRoute]:
         return [
             Route("/v2/", self.base, methods=["GET", "HEAD"]),
             Route("/v2/_catalog", self.catalog, methods=["GET"]),
-            Route("/v2/{name:path}/manifests/{reference}", self.manifest, methods=["GET", "HEAD", "PUT", "DELETE"]),
+            Route(
+                "/v2/{name:path}/manifests/{reference}",
+                self.manifest,
+                methods=["GET", "HEAD", "PUT", "DELETE"],
+            ),
             Route("/v2/{name:path}/blobs/uploads/", self.upload_start, methods=["POST"]),
-            Route("/v2/{name:path}/blobs/uploads/{upload_id}", self.upload, methods=["GET", "PATCH", "PUT", "DELETE"]),
+            Route(
+                "/v2/{name:path}/blobs/uploads/{upload_id}",
+                self.upload,
+                methods=["GET", "PATCH", "PUT", "DELETE"],
+            ),
             Route("/v2/{name:path}/blobs/{digest}", self.blob, methods=["GET", "HEAD", "DELETE"]),
             Route("/v2/{name:path}/tags/list", self.tags, methods=["GET"]),
             Route("/v2/{name:path}/referrers/{digest}", self.referrers, methods=["GET"]),
@@ -370,4 +397,3 @@ def _accepts(accept: str, media_type: str) -> bool:
     if media_type in listed or "*/*" in listed or "application/*" in listed:
         return True
     return not any(t.startswith("application/vnd.") for t in listed)
-

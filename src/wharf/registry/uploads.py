@@ -15,6 +15,7 @@ data is re-hashed from storage.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import uuid
 from collections.abc import AsyncIterator
@@ -210,8 +211,7 @@ class UploadService:
             await self._discard(upload_id)
             raise RegistryError(
                 ErrorCode.DIGEST_INVALID,
-                f"uploaded content has digest {computed}, not {digest}; the upload was "
-                "discarded",
+                f"uploaded content has digest {computed}, not {digest}; the upload was discarded",
                 detail={"expected": str(digest), "computed": computed},
             )
         target = blobs.storage_path(digest)
@@ -238,14 +238,11 @@ class UploadService:
         await self.db.run(_delete_upload_row, upload_id)
 
     async def _remove_dir(self, upload_id: str) -> None:
-        try:
+        with contextlib.suppress(PathNotFound):
             await self.driver.delete(upload_dir(upload_id))
-        except PathNotFound:
-            pass
 
 
 def range_header(offset: int) -> str:
     """Bytes received so far, as the spec's ``Range: 0-<last byte>`` (``0-0`` when
     empty, as the reference registry answers)."""
     return f"0-{max(offset - 1, 0)}"
-

@@ -89,7 +89,9 @@ class MemoryDriver:
 
     async def list(self, path: str) -> list[str]:
         prefix = path.rstrip("/") + "/"
-        children = {prefix + p[len(prefix) :].split("/", 1)[0] for p in self.files if p.startswith(prefix)}
+        children = {
+            prefix + p[len(prefix) :].split("/", 1)[0] for p in self.files if p.startswith(prefix)
+        }
         if not children:
             raise PathNotFound(path)
         return sorted(children)

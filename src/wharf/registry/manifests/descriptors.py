@@ -41,11 +41,11 @@ def descriptor(value: Any, where: str) -> dict[str, Any]:
     size = desc.get("size")
     if not isinstance(size, int) or isinstance(size, bool) or size < 0:
         raise invalid(f"{where}.size must be a non-negative integer")
-    annotations(desc.get("annotations"), f"{where}.annotations")
+    check_annotations(desc.get("annotations"), f"{where}.annotations")
     return desc
 
 
-def annotations(value: Any, where: str) -> dict[str, str] | None:
+def check_annotations(value: Any, where: str) -> dict[str, str] | None:
     if value is None:
         return None
     obj = require_object(value, where)

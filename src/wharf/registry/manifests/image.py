@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from wharf.registry.manifests.descriptors import (
-    annotations,
+    check_annotations,
     descriptor,
     invalid,
     is_foreign,
@@ -24,5 +24,5 @@ def config_and_layers(doc: dict[str, Any]) -> tuple[dict[str, Any], list[Referen
         layer = descriptor(raw, f"layers[{i}]")
         if not is_foreign(layer):
             refs.append(Reference("layer", layer["digest"], layer["mediaType"], layer["size"]))
-    annotations(doc.get("annotations"), "annotations")
+    check_annotations(doc.get("annotations"), "annotations")
     return config, refs

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from wharf.registry.manifests.descriptors import annotations, descriptor, invalid
+from wharf.registry.manifests.descriptors import check_annotations, descriptor, invalid
 from wharf.registry.manifests.index import children
 from wharf.registry.manifests.media_types import OCI_INDEX
 from wharf.registry.manifests.parsed import ParsedManifest
@@ -22,5 +22,5 @@ def parse(doc: dict[str, Any]) -> ParsedManifest:
         references=refs,
         subject=subject,
         artifact_type=artifact_type,
-        annotations=annotations(doc.get("annotations"), "annotations"),
+        annotations=check_annotations(doc.get("annotations"), "annotations"),
     )

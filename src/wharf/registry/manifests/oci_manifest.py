@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from wharf.registry.manifests.descriptors import annotations, descriptor, invalid
+from wharf.registry.manifests.descriptors import check_annotations, descriptor, invalid
 from wharf.registry.manifests.image import config_and_layers
 from wharf.registry.manifests.media_types import OCI_EMPTY, OCI_MANIFEST
 from wharf.registry.manifests.parsed import ParsedManifest
@@ -27,5 +27,5 @@ def parse(doc: dict[str, Any]) -> ParsedManifest:
         subject=subject,
         # The referrers API reports the config media type when artifactType is absent.
         artifact_type=artifact_type or config["mediaType"],
-        annotations=annotations(doc.get("annotations"), "annotations"),
+        annotations=check_annotations(doc.get("annotations"), "annotations"),
     )

@@ -8,7 +8,6 @@ from typing import Any
 
 from wharf.registry.manifests import docker_list, docker_v2, oci_index, oci_manifest
 from wharf.registry.manifests.descriptors import invalid
-from wharf.registry.manifests.parsed import ParsedManifest
 from wharf.registry.manifests.media_types import (
     DOCKER_LIST,
     DOCKER_MANIFEST,
@@ -18,7 +17,7 @@ from wharf.registry.manifests.media_types import (
     OCI_INDEX,
     OCI_MANIFEST,
 )
-
+from wharf.registry.manifests.parsed import ParsedManifest
 
 HANDLERS: dict[str, Callable[[dict[str, Any]], ParsedManifest]] = {
     OCI_MANIFEST: oci_manifest.parse,

@@ -9,10 +9,10 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 
-from sqlalchemy import delete, select
+from sqlalchemy import bindparam, delete, select
 from sqlalchemy.orm import Session
 
-from wharf.core.db import insert_or_ignore, upsert, utcnow
+from wharf.core.db import Database, PreparedQuery, insert_or_ignore, upsert, utcnow
 from wharf.registry.errors import ErrorCode, RegistryError
 from wharf.registry.manifests.parsed import ParsedManifest
 from wharf.registry.models import Manifest, ManifestReference, Repository, RepositoryBlob, Tag
@@ -124,23 +124,37 @@ def put_manifest(
     repo.updated_at = utcnow()
 
 
-def get_manifest(session: Session, repository: str, reference: str, by_digest: bool) -> StoredManifest:
-    """The manifest a tag or digest names; NAME_UNKNOWN or MANIFEST_UNKNOWN otherwise."""
-    query = select(Manifest.digest, Manifest.media_type, Manifest.content).join(
-        Repository, Repository.id == Manifest.repository_id
+# The pull hot path: statements built once, executed on a reader connection.
+_MANIFEST_COLUMNS = select(Manifest.digest, Manifest.media_type, Manifest.content).join(
+    Repository, Repository.id == Manifest.repository_id
+)
+_MANIFEST_BY_DIGEST = PreparedQuery(
+    _MANIFEST_COLUMNS.where(
+        Repository.name == bindparam("repository"), Manifest.digest == bindparam("reference")
     )
-    if by_digest:
-        query = query.where(Repository.name == repository, Manifest.digest == reference)
-    else:
-        query = query.join(
-            Tag,
-            (Tag.repository_id == Manifest.repository_id) & (Tag.manifest_digest == Manifest.digest),
-        ).where(Repository.name == repository, Tag.name == reference)
-    row = session.execute(query).first()
+)
+_MANIFEST_BY_TAG = PreparedQuery(
+    _MANIFEST_COLUMNS.join(
+        Tag,
+        (Tag.repository_id == Manifest.repository_id) & (Tag.manifest_digest == Manifest.digest),
+    ).where(Repository.name == bindparam("repository"), Tag.name == bindparam("reference"))
+)
+_REPOSITORY_EXISTS = PreparedQuery(
+    select(Repository.name).where(Repository.name == bindparam("repository"))
+)
+
+
+async def get_manifest(
+    db: Database, repository: str, reference: str, by_digest: bool
+) -> StoredManifest:
+    """The manifest a tag or digest names; NAME_UNKNOWN or MANIFEST_UNKNOWN otherwise."""
+    params = {"repository": repository, "reference": reference}
+    row = await db.fetch_one(_MANIFEST_BY_DIGEST if by_digest else _MANIFEST_BY_TAG, params)
     if row is None:
-        require_repository(session, repository)
+        if await db.fetch_one(_REPOSITORY_EXISTS, params) is None:
+            raise RegistryError(ErrorCode.NAME_UNKNOWN, detail={"name": repository})
         raise RegistryError(ErrorCode.MANIFEST_UNKNOWN, detail={"reference": reference})
-    return StoredManifest(row[0], row[1], row[2])
+    return StoredManifest(row[0], row[1], bytes(row[2]))
 
 
 def delete_manifest(session: Session, repository: str, reference: str, by_digest: bool) -> None:
@@ -183,7 +197,10 @@ def list_referrers(
     if repo_id is None:
         return []
     query = select(
-        Manifest.digest, Manifest.media_type, Manifest.size, Manifest.artifact_type,
+        Manifest.digest,
+        Manifest.media_type,
+        Manifest.size,
+        Manifest.artifact_type,
         Manifest.annotations,
     ).where(Manifest.repository_id == repo_id, Manifest.subject_digest == subject)
     if artifact_type:
