@@ -35,6 +35,7 @@ from wharf.registry.responses import BlobResponse, parse_range, registry_respons
 from wharf.registry.uploads import UploadService, UploadStatus, range_header
 from wharf.storage import BlobDriver
 
+_ALL_METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"]
 CATALOG_DEFAULT_PAGE = 100
 CATALOG_MAX_PAGE = 1000
 
@@ -364,7 +365,12 @@ class RegistryAPI:
             Route("/v2/{name:path}/blobs/{digest}", self.blob, methods=["GET", "HEAD", "DELETE"]),
             Route("/v2/{name:path}/tags/list", self.tags, methods=["GET"]),
             Route("/v2/{name:path}/referrers/{digest}", self.referrers, methods=["GET"]),
+            Route("/v2/{rest:path}", self.unknown_endpoint, methods=_ALL_METHODS),
         ]
+
+    async def unknown_endpoint(self, request: Request) -> Response:
+        """Anything else under /v2/ gets an error in the registry's own format."""
+        raise RegistryError(ErrorCode.UNSUPPORTED, "unknown registry endpoint", status=404)
 
 
 def _body(request: Request) -> AsyncIterator[bytes]:
