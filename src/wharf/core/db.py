@@ -13,7 +13,7 @@ import threading
 import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Any, ParamSpec, TypeVar, Unpack
+from typing import Any, ParamSpec, TypeVar
 
 import anyio.to_thread
 from sqlalchemy import DateTime, MetaData, create_engine, event
@@ -106,7 +106,7 @@ class PreparedQuery:
     SQLAlchemy's per-execution bookkeeping would cost more than the query. Results are
     plain tuples of driver values (str, int, bytes)."""
 
-    def __init__(self, statement: Select[Unpack[tuple[Any, ...]]]) -> None:
+    def __init__(self, statement: Select[*tuple[Any, ...]]) -> None:
         self.statement = statement
         self._compiled: dict[str, tuple[str, tuple[str, ...] | None]] = {}
 

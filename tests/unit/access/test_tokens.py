@@ -52,7 +52,7 @@ def test_token_for_another_service_is_refused(service: TokenService) -> None:
 
 def test_tampered_token_is_refused(service: TokenService) -> None:
     token = service.issue("alice", [PULL]).token
-    header, payload, signature = token.split(".")
+    header, _payload, signature = token.split(".")
     forged = jwt.encode({"sub": "admin"}, "s" * 32, algorithm="HS256").split(".")[1]
     with pytest.raises(TokenInvalid):
         service.verify(f"{header}.{forged}.{signature}")

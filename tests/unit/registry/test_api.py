@@ -551,7 +551,7 @@ async def test_private_repositories_look_exactly_like_missing_ones(wharf: InProc
 
 async def test_anyone_may_pull_a_public_repository(wharf: InProcessWharf) -> None:
     wharf.add_user("alice", "alice-pw")
-    digest, _ = await push_image(
+    _digest, _ = await push_image(
         wharf,
         "alice/pub",
         "v1",
