@@ -133,3 +133,62 @@ def pull_and_verify(client: httpx.Client, name: str, reference: str) -> dict[str
         assert sha256(blob.content) == descriptor["digest"]
         assert len(blob.content) == descriptor["size"]
     return doc
+
+
+def basic_header(user: str, password: str) -> str:
+    import base64
+
+    return "Basic " + base64.b64encode(f"{user}:{password}".encode()).decode()
+
+
+def upload_offset(client: httpx.Client, location: str) -> int:
+    """Bytes the registry holds for an upload, from ``GET <location>``'s ``Range``.
+    ("0-0" is what the registry answers for an empty upload, so a one-byte upload is
+    ambiguous; the tests never leave one.)"""
+    response = expect(client.get(location), 204)
+    first, last = response.headers["range"].split("-")
+    assert first == "0", response.headers["range"]
+    return 0 if last == "0" else int(last) + 1
+
+
+def metric_value(client: httpx.Client, name: str) -> float:
+    text = expect(client.get("/metrics"), 200).text
+    for line in text.splitlines():
+        if line.startswith(name + " ") or line.startswith(name + "{"):
+            return float(line.rsplit(" ", 1)[1])
+    raise KeyError(name)
+
+
+def send_truncated_request(
+    host: str,
+    port: int,
+    method: str,
+    path: str,
+    headers: dict[str, str],
+    declared_length: int,
+    body: bytes,
+) -> None:
+    """Send a request announcing ``declared_length`` body bytes, send only ``body``, then
+    close the connection: a client that went away mid-upload."""
+    import socket
+
+    assert len(body) < declared_length
+    lines = [f"{method} {path} HTTP/1.1", f"Host: {host}:{port}", f"Content-Length: {declared_length}"]
+    lines += [f"{key}: {value}" for key, value in headers.items()]
+    head = ("\r\n".join(lines) + "\r\n\r\n").encode()
+    with socket.create_connection((host, port), timeout=30) as sock:
+        sock.sendall(head)
+        sock.sendall(body)
+        sock.shutdown(socket.SHUT_WR)
+
+
+def wait_uploads_idle(client: httpx.Client, timeout: float = 30) -> None:
+    """Wait until the server is no longer receiving any upload body (its
+    ``wharf_registry_uploads_in_flight`` gauge is back to zero)."""
+    from tests.common.procs import wait_for
+
+    wait_for(
+        lambda: metric_value(client, "wharf_registry_uploads_in_flight") == 0,
+        timeout,
+        "the server to finish receiving uploads",
+    )

@@ -28,6 +28,8 @@ from tests.common.procs import short_tmpdir  # noqa: E402
 from tests.common.wharf import WharfServer, new_server  # noqa: E402
 
 BACKENDS = ("sqlite", "postgres")
+# Servers currently up, whose logs a failure report shows.
+_RUNNING: list[WharfServer] = []
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -37,6 +39,23 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             item.add_marker(pytest.mark.integration)
             if "[postgres" in item.nodeid or "postgres" in item.fixturenames:
                 item.add_marker(pytest.mark.postgres)
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]):  # type: ignore[no-untyped-def]
+    outcome = yield
+    report = outcome.get_result()
+    if report.failed:
+        for server in _RUNNING:
+            lines = [
+                line
+                for line in server.log_tail(20000).splitlines()
+                if '"msg": "request"' not in line or '"status": 5' in line
+            ]
+            report.sections.append(
+                (f"wharf {server.backend} on {server.host} (log, requests elided)",
+                 "\n".join(lines[-60:])),
+            )  # fmt: skip
 
 
 def require(binary: str) -> str:
@@ -128,11 +147,14 @@ class _Launcher:
             database_url = pg.create_database()
         server = new_server(self.root, backend, database_url)
         self.servers.append(server)
+        _RUNNING.append(server)
         return server.start()
 
     def cleanup(self) -> None:
         for server in self.servers:
             server.kill9()
+            if server in _RUNNING:
+                _RUNNING.remove(server)
 
 
 @pytest.fixture(scope="session")

@@ -91,10 +91,12 @@ class RegistryAPI:
         principal = await self._principal(caller)
         names = await self.db.run(list_readable_names, principal, n + 1, last)
         headers = {}
+        # n=0 asks for an empty list, and gets no Link.
         if len(names) > n:
             names = names[:n]
-            query = urlencode({"n": n, "last": names[-1]})
-            headers["Link"] = f'</v2/_catalog?{query}>; rel="next"'
+            if names:
+                query = urlencode({"n": n, "last": names[-1]})
+                headers["Link"] = f'</v2/_catalog?{query}>; rel="next"'
         body = json.dumps({"repositories": names}).encode()
         return registry_response(200, headers, body, "application/json")
 
@@ -210,10 +212,12 @@ class RegistryAPI:
         fetch = None if n is None else n + 1
         tags = await self.db.run(manifest_store.list_tags, name, fetch, last)
         headers = {}
+        # n=0 asks for an empty list, and gets no Link.
         if n is not None and len(tags) > n:
             tags = tags[:n]
-            query = urlencode({"n": n, "last": tags[-1]})
-            headers["Link"] = f'</v2/{name}/tags/list?{query}>; rel="next"'
+            if tags:
+                query = urlencode({"n": n, "last": tags[-1]})
+                headers["Link"] = f'</v2/{name}/tags/list?{query}>; rel="next"'
         body = json.dumps({"name": name, "tags": tags}).encode()
         return registry_response(200, headers, body, "application/json")
 
