@@ -10,8 +10,10 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from wharf.access import AccessServices, build_access
-from wharf.access.token_endpoint import TokenEndpoint
+from wharf.access import SETTINGS_SECTIONS, AccessServices, build_access
+from wharf.access.routes import access_routes
+from wharf.access.routes.token import TokenEndpoint
+from wharf.core.api import ApiError
 from wharf.core.config import Settings
 from wharf.core.db import Database
 from wharf.core.health import Health
@@ -42,7 +44,7 @@ def build_services(settings: Settings) -> Services:
     metrics = Metrics()
     db = Database(settings.resolved_database_url)
     storage = build_driver(settings.storage_driver, settings.resolved_storage_root, metrics)
-    access = build_access(settings)
+    access = build_access(settings, db)
     registry = build_registry(settings, db, metrics, storage, access)
     return Services(settings, db, metrics, storage, access, registry)
 
@@ -50,6 +52,11 @@ def build_services(settings: Settings) -> Services:
 async def _registry_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, RegistryError)
     return error_response(exc)
+
+
+async def _api_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, ApiError)
+    return exc.response()
 
 
 def create_app(settings: Settings, services: Services | None = None) -> ObservabilityMiddleware:
@@ -66,9 +73,18 @@ def create_app(settings: Settings, services: Services | None = None) -> Observab
         *health.routes(),
         Route("/auth/token", token_endpoint.get, methods=["GET"]),
         Route("/auth/token", token_endpoint.post, methods=["POST"]),
+        *access_routes(
+            services.access.api_auth,
+            services.access.snapshots,
+            resource_counter=lambda _path: 0,
+            settings_sections=[*SETTINGS_SECTIONS],
+        ),
         *services.registry.api.routes(),
     ]
-    app = Starlette(routes=routes, exception_handlers={RegistryError: _registry_error})
+    app = Starlette(
+        routes=routes,
+        exception_handlers={RegistryError: _registry_error, ApiError: _api_error},
+    )
     app.state.services = services
     access_log = AccessLog(settings.log_format) if settings.access_log else None
     return ObservabilityMiddleware(app, services.metrics, access_log)

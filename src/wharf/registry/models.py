@@ -120,3 +120,20 @@ class Upload(Base):
     offset: Mapped[int] = mapped_column(BigInteger, default=0)
     started_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class RepositoryTeamAccess(Base):
+    """A team's permission on one repository: ``read-only``, ``read-write`` or
+    ``admin`` (the trusted registry's model; permissions add up across teams)."""
+
+    __tablename__ = "repository_team_access"
+
+    repository_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("repositories.id", ondelete="CASCADE"), primary_key=True
+    )
+    team_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("teams.id", ondelete="CASCADE"), primary_key=True
+    )
+    access_level: Mapped[str] = mapped_column(String(16))
+
+    __table_args__ = (Index("ix_repository_team_access_team", "team_id"),)

@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 from wharf.access.accounts import Authenticator, create_user, ensure_admin, get_account
 from wharf.access.interfaces import AccountExists, InvalidAccountName, InvalidCredentials
 from wharf.access.passwords import hash_password, verify_password
+from wharf.core.bootstrap import seed_reference_data
 from wharf.core.db import Database
 from wharf.core.migrate import upgrade
 
@@ -17,6 +18,7 @@ from wharf.core.migrate import upgrade
 def db(tmp_path: Path) -> Iterator[Database]:
     database = Database(f"sqlite:///{tmp_path}/wharf.db")
     upgrade(database)
+    database.call(seed_reference_data)
     yield database
     database.dispose()
 
@@ -41,41 +43,41 @@ def test_ensure_admin_generates_a_password_once(db: Database) -> None:
 
 def test_account_names_follow_the_namespace_grammar(db: Database) -> None:
     with pytest.raises(InvalidAccountName):
-        db.call(create_user, "Alice", "pw")
-    db.call(create_user, "alice", "pw")
+        db.call(create_user, "Alice", "password1")
+    db.call(create_user, "alice", "password1")
     with pytest.raises(AccountExists):
-        db.call(create_user, "alice", "pw")
+        db.call(create_user, "alice", "password1")
 
 
 def test_authenticator_checks_and_caches(db: Database) -> None:
-    db.call(create_user, "alice", "pw1")
+    db.call(create_user, "alice", "password1")
     auth = Authenticator(cache_seconds=60)
-    assert db.call(auth.authenticate, "alice", "pw1").name == "alice"
-    for name, password in [("alice", "wrong"), ("nobody", "pw1")]:
+    assert db.call(auth.authenticate, "alice", "password1").name == "alice"
+    for name, password in [("alice", "wrong"), ("nobody", "password1")]:
         with pytest.raises(InvalidCredentials):
             db.call(auth.authenticate, name, password)
 
 
 def test_cached_login_stops_working_when_the_password_changes(db: Database) -> None:
-    db.call(create_user, "alice", "pw1")
+    db.call(create_user, "alice", "password1")
     auth = Authenticator(cache_seconds=60)
-    db.call(auth.authenticate, "alice", "pw1")
+    db.call(auth.authenticate, "alice", "password1")
 
     def change(session: Session) -> None:
         account = get_account(session, "alice")
         assert account is not None
-        account.password_hash = hash_password("pw2")
+        account.password_hash = hash_password("password2")
 
     db.call(change)
     with pytest.raises(InvalidCredentials):
-        db.call(auth.authenticate, "alice", "pw1")
-    assert db.call(auth.authenticate, "alice", "pw2").name == "alice"
+        db.call(auth.authenticate, "alice", "password1")
+    assert db.call(auth.authenticate, "alice", "password2").name == "alice"
 
 
 def test_cached_login_stops_working_when_deactivated(db: Database) -> None:
-    db.call(create_user, "alice", "pw1")
+    db.call(create_user, "alice", "password1")
     auth = Authenticator(cache_seconds=60)
-    db.call(auth.authenticate, "alice", "pw1")
+    db.call(auth.authenticate, "alice", "password1")
 
     def deactivate(session: Session) -> None:
         account = get_account(session, "alice")
@@ -84,4 +86,4 @@ def test_cached_login_stops_working_when_deactivated(db: Database) -> None:
 
     db.call(deactivate)
     with pytest.raises(InvalidCredentials):
-        db.call(auth.authenticate, "alice", "pw1")
+        db.call(auth.authenticate, "alice", "password1")

@@ -146,10 +146,10 @@ async def test_refresh_token_flow(wharf: InProcessWharf) -> None:
 
 
 async def test_tokens_carry_only_what_the_user_may_do(wharf: InProcessWharf) -> None:
-    wharf.add_user("alice", "alice-pw")
+    wharf.add_user("alice", "alice-password")
     token = await wharf.token(
         "alice",
-        "alice-pw",
+        "alice-password",
         "repository:alice/app:pull,push,delete",
         "repository:bob/app:pull,push",
         "repository:alice/app2:*",
@@ -501,34 +501,34 @@ async def test_index_needs_its_children(wharf: InProcessWharf) -> None:
 
 
 async def test_users_push_only_in_their_namespace(wharf: InProcessWharf) -> None:
-    wharf.add_user("alice", "alice-pw")
-    h = await wharf.bearer("alice", "alice-pw", "repository:alice/app:pull,push")
+    wharf.add_user("alice", "alice-password")
+    h = await wharf.bearer("alice", "alice-password", "repository:alice/app:pull,push")
     await push_image(wharf, "alice/app", "v1", h)
-    h = await wharf.bearer("alice", "alice-pw", "repository:bob/app:pull,push")
+    h = await wharf.bearer("alice", "alice-password", "repository:bob/app:pull,push")
     r = await wharf.client.post("/v2/bob/app/blobs/uploads/", headers=h)
     assert r.status_code == 401
     assert 'error="insufficient_scope"' in r.headers["WWW-Authenticate"]
     assert 'scope="repository:bob/app:pull,push"' in r.headers["WWW-Authenticate"]
-    r = await wharf.client.post("/v2/bob/app/blobs/uploads/", headers=basic("alice", "alice-pw"))
+    r = await wharf.client.post("/v2/bob/app/blobs/uploads/", headers=basic("alice", "alice-password"))
     assert r.status_code == 403
     assert error_code(r) == "DENIED"
 
 
 async def test_private_repositories_look_exactly_like_missing_ones(wharf: InProcessWharf) -> None:
-    wharf.add_user("alice", "alice-pw")
-    wharf.add_user("bob", "bob-pw")
+    wharf.add_user("alice", "alice-password")
+    wharf.add_user("bob", "bob-password")
     await push_image(
         wharf,
         "alice/secret",
         "v1",
-        await wharf.bearer("alice", "alice-pw", "repository:alice/secret:pull,push"),
+        await wharf.bearer("alice", "alice-password", "repository:alice/secret:pull,push"),
     )
 
     async def answers(repo: str) -> list[tuple[int, str, str]]:
         out = []
         for headers in (
-            basic("bob", "bob-pw"),
-            await wharf.bearer("bob", "bob-pw", f"repository:{repo}:pull"),
+            basic("bob", "bob-password"),
+            await wharf.bearer("bob", "bob-password", f"repository:{repo}:pull"),
         ):
             for path in (
                 f"/v2/{repo}/manifests/v1",
@@ -542,20 +542,20 @@ async def test_private_repositories_look_exactly_like_missing_ones(wharf: InProc
         return out
 
     assert await answers("alice/secret") == await answers("alice/missing")
-    ch = await wharf.bearer("bob", "bob-pw", "registry:catalog:*")
+    ch = await wharf.bearer("bob", "bob-password", "registry:catalog:*")
     assert (await wharf.client.get("/v2/_catalog", headers=ch)).json()["repositories"] == []
-    ch = await wharf.bearer("alice", "alice-pw", "registry:catalog:*")
+    ch = await wharf.bearer("alice", "alice-password", "registry:catalog:*")
     r = await wharf.client.get("/v2/_catalog", headers=ch)
     assert r.json()["repositories"] == ["alice/secret"]
 
 
 async def test_anyone_may_pull_a_public_repository(wharf: InProcessWharf) -> None:
-    wharf.add_user("alice", "alice-pw")
+    wharf.add_user("alice", "alice-password")
     _digest, _ = await push_image(
         wharf,
         "alice/pub",
         "v1",
-        await wharf.bearer("alice", "alice-pw", "repository:alice/pub:pull,push"),
+        await wharf.bearer("alice", "alice-password", "repository:alice/pub:pull,push"),
     )
     wharf.services.db.call(
         lambda s: s.execute(
@@ -574,12 +574,12 @@ async def test_anyone_may_pull_a_public_repository(wharf: InProcessWharf) -> Non
 
 
 async def test_mount_needs_read_access_to_the_source(wharf: InProcessWharf) -> None:
-    wharf.add_user("alice", "alice-pw")
-    wharf.add_user("bob", "bob-pw")
-    ah = await wharf.bearer("alice", "alice-pw", "repository:alice/app:pull,push")
+    wharf.add_user("alice", "alice-password")
+    wharf.add_user("bob", "bob-password")
+    ah = await wharf.bearer("alice", "alice-password", "repository:alice/app:pull,push")
     secret = await push_blob(wharf, "alice/app", b"alice's secret layer", ah)
     bh = await wharf.bearer(
-        "bob", "bob-pw", "repository:bob/app:pull,push", "repository:alice/app:pull"
+        "bob", "bob-password", "repository:bob/app:pull,push", "repository:alice/app:pull"
     )
     r = await wharf.client.post(
         "/v2/bob/app/blobs/uploads/", params={"mount": secret, "from": "alice/app"}, headers=bh
@@ -587,7 +587,7 @@ async def test_mount_needs_read_access_to_the_source(wharf: InProcessWharf) -> N
     assert r.status_code == 202  # a fresh upload, not a mount
     assert (await wharf.client.head(f"/v2/bob/app/blobs/{secret}", headers=bh)).status_code == 404
     ah2 = await wharf.bearer(
-        "alice", "alice-pw", "repository:alice/other:pull,push", "repository:alice/app:pull"
+        "alice", "alice-password", "repository:alice/other:pull,push", "repository:alice/app:pull"
     )
     r = await wharf.client.post(
         "/v2/alice/other/blobs/uploads/", params={"mount": secret, "from": "alice/app"}, headers=ah2
