@@ -96,6 +96,20 @@ class ApiAuth:
 
         return await self.run_anonymous(call)
 
+    async def run_optional(
+        self, request: Request, work: Callable[[Session, Account | None], T]
+    ) -> T:
+        """Like ``run``, but a request without credentials runs as anonymous (None)."""
+        credentials = credentials_of(request)
+
+        def call(session: Session) -> T:
+            actor = None if credentials is None else self.resolve(session, credentials)
+            if actor is not None:
+                request.state.user = actor.name
+            return work(session, actor)
+
+        return await self.run_anonymous(call)
+
     async def run_anonymous(self, work: Callable[[Session], T]) -> T:
         try:
             return await self.db.run(work)

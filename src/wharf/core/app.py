@@ -10,7 +10,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from wharf.access import SETTINGS_SECTIONS, AccessServices, build_access
+from wharf.access import SETTINGS_SECTIONS as ACCESS_SETTINGS
+from wharf.access import AccessServices, build_access
 from wharf.access.routes import access_routes
 from wharf.access.routes.token import TokenEndpoint
 from wharf.core.api import ApiError
@@ -20,6 +21,7 @@ from wharf.core.health import Health
 from wharf.core.logging import AccessLog, get_logger
 from wharf.core.metrics import Metrics
 from wharf.core.middleware import ObservabilityMiddleware
+from wharf.registry import SETTINGS_SECTIONS as REGISTRY_SETTINGS
 from wharf.registry import RegistryServices, build_registry, grant_registry, grant_repository
 from wharf.registry.errors import RegistryError
 from wharf.registry.responses import error_response
@@ -77,9 +79,10 @@ def create_app(settings: Settings, services: Services | None = None) -> Observab
             services.access.api_auth,
             services.access.snapshots,
             resource_counter=lambda _path: 0,
-            settings_sections=[*SETTINGS_SECTIONS],
+            settings_sections=[*ACCESS_SETTINGS, *REGISTRY_SETTINGS],
         ),
         *services.registry.api.routes(),
+        *services.registry.repositories.routes(),
     ]
     app = Starlette(
         routes=routes,

@@ -11,14 +11,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 from starlette.requests import Request
 
 from wharf.access.accounts import Authenticator
 from wharf.access.interfaces import InvalidCredentials, TokenInvalid
+from wharf.access.models import Account
 from wharf.access.principal import Principal
 from wharf.access.tokens import TokenClaims, TokenService
-from wharf.core.db import Database
+from wharf.core.db import Database, PreparedQuery
 from wharf.core.http import (
     BasicCredentials,
     Credentials,
@@ -28,6 +30,8 @@ from wharf.core.http import (
 )
 from wharf.registry.errors import ErrorCode, RegistryError
 from wharf.registry.permissions import PULL, repository_actions
+
+_ACCOUNT_ACTIVE = PreparedQuery(select(Account.is_active).where(Account.name == bindparam("name")))
 
 
 @dataclass(frozen=True)
@@ -107,7 +111,14 @@ class RegistryAuth:
             claims = self.tokens.verify(credentials.token)
         except TokenInvalid as exc:
             raise self.unauthorized(request, scope, str(exc), error="invalid_token") from None
+        if claims.subject and not await self._still_active(claims.subject):
+            # Deactivated or deleted since the token was issued: refused at once.
+            raise self.unauthorized(request, scope, "account is not active", error="invalid_token")
         return Caller(claims.subject, claims=claims)
+
+    async def _still_active(self, name: str) -> bool:
+        row = await self.db.fetch_one(_ACCOUNT_ACTIVE, {"name": name})
+        return bool(row and row[0])
 
     async def allowed_actions(self, caller: Caller, repository: str) -> frozenset[str]:
         if caller.claims is not None:

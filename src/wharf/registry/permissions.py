@@ -1,9 +1,16 @@
 """Who may do what to a repository: the one decision the token service, the /v2 API, the
-catalog and the repository API all ask.
+catalog and the repository API all ask (the trusted registry's model).
 
-For now (to be extended with organizations and team access): the admin may do
-everything; a user owns the namespace named after them; anyone, even anonymous, may pull
-a public repository. Actions are the token spec's: ``pull``, ``push``, ``delete``.
+- the admin may do everything;
+- a user owns the namespace named after them;
+- owners (admins) of an organization may do everything in its namespace;
+- a team of the organization gets ``read-only`` (pull), ``read-write`` (pull, push) or
+  ``admin`` (pull, push, delete, manage the repository) on a repository, and the
+  permissions of all a user's teams add up;
+- anyone, even anonymous, may pull a public repository.
+
+Actions are the token spec's: ``pull``, ``push``, ``delete``; ``admin`` is the extra
+right to change a repository's settings and team access.
 """
 
 from __future__ import annotations
@@ -11,37 +18,86 @@ from __future__ import annotations
 from sqlalchemy import ColumnElement, select, true
 from sqlalchemy.orm import Session
 
+from wharf.access.models import Account, OrgMember, TeamMember
 from wharf.access.principal import Principal
-from wharf.registry.models import Repository
+from wharf.registry.models import Repository, RepositoryTeamAccess
 from wharf.registry.names import namespace_of
 
 PULL = "pull"
 PUSH = "push"
 DELETE = "delete"
+ADMIN = "admin"
 ALL = frozenset({PULL, PUSH, DELETE})
 NONE: frozenset[str] = frozenset()
 
+ACCESS_LEVELS: dict[str, frozenset[str]] = {
+    "read-only": frozenset({PULL}),
+    "read-write": frozenset({PULL, PUSH}),
+    "admin": frozenset({PULL, PUSH, DELETE, ADMIN}),
+}
 
-def repository_actions(session: Session, account: Principal | None, name: str) -> frozenset[str]:
-    """The actions ``account`` (None = anonymous) may take on repository ``name``, which
-    may not exist yet. Must give the same answer for a missing repository as for a
-    private one the caller cannot read, so that no answer leaks existence."""
-    if account is not None and not account.is_active:
+
+def _owns_namespace(session: Session, principal: Principal, namespace: str) -> bool:
+    """The user's own namespace, or an organization they are an owner of."""
+    if namespace == principal.name:
+        return True
+    row = session.execute(
+        select(OrgMember.is_admin)
+        .join(Account, Account.id == OrgMember.org_id)
+        .where(Account.name == namespace, Account.is_org, OrgMember.user_id == principal.id)
+    ).first()
+    return bool(row and row[0])
+
+
+def repository_actions(session: Session, principal: Principal | None, name: str) -> frozenset[str]:
+    """The actions ``principal`` (None = anonymous) may take on repository ``name``, which
+    may not exist yet. It gives the same answer for a missing repository as for a private
+    one the caller cannot read, so that no answer leaks existence."""
+    if principal is not None and not principal.is_active:
         return NONE
-    if account is not None and (account.is_admin or namespace_of(name) == account.name):
-        return ALL
-    visibility = session.scalar(select(Repository.visibility).where(Repository.name == name))
-    if visibility == "public":
-        return frozenset({PULL})
-    return NONE
+    if principal is not None and (
+        principal.is_admin or _owns_namespace(session, principal, namespace_of(name))
+    ):
+        return ALL | {ADMIN}
+    repo = session.execute(
+        select(Repository.id, Repository.visibility).where(Repository.name == name)
+    ).first()
+    if repo is None:
+        return NONE
+    actions: set[str] = {PULL} if repo.visibility == "public" else set()
+    if principal is not None:
+        for (level,) in session.execute(
+            select(RepositoryTeamAccess.access_level)
+            .join(TeamMember, TeamMember.team_id == RepositoryTeamAccess.team_id)
+            .where(
+                RepositoryTeamAccess.repository_id == repo.id, TeamMember.user_id == principal.id
+            )
+        ):
+            actions |= ACCESS_LEVELS.get(level, NONE)
+    return frozenset(actions)
 
 
-def readable_repositories(account: Principal | None) -> ColumnElement[bool]:
-    """A WHERE clause selecting the repositories ``account`` may pull from; the catalog
+def readable_repositories(principal: Principal | None) -> ColumnElement[bool]:
+    """A WHERE clause selecting the repositories ``principal`` may pull from; the catalog
     and repository listings filter with it so invisible names never leave the database."""
-    if account is not None and account.is_active and account.is_admin:
+    if principal is not None and principal.is_active and principal.is_admin:
         return true()
     public = Repository.visibility == "public"
-    if account is None or not account.is_active:
+    if principal is None or not principal.is_active:
         return public
-    return public | (Repository.namespace == account.name)
+    owned_orgs = (
+        select(Account.name)
+        .join(OrgMember, OrgMember.org_id == Account.id)
+        .where(OrgMember.user_id == principal.id, OrgMember.is_admin)
+    )
+    via_team = (
+        select(RepositoryTeamAccess.repository_id)
+        .join(TeamMember, TeamMember.team_id == RepositoryTeamAccess.team_id)
+        .where(TeamMember.user_id == principal.id)
+    )
+    return (
+        public
+        | (Repository.namespace == principal.name)
+        | Repository.namespace.in_(owned_orgs)
+        | Repository.id.in_(via_team)
+    )

@@ -30,7 +30,7 @@ from wharf.registry.manifests import store as manifest_store
 from wharf.registry.manifests.media_types import OCI_INDEX
 from wharf.registry.names import is_tag, parse_digest, validate_repository_name
 from wharf.registry.permissions import DELETE, PULL, PUSH
-from wharf.registry.repositories import list_readable_names
+from wharf.registry.repositories import check_push_target, list_readable_names
 from wharf.registry.responses import BlobResponse, parse_range, registry_response
 from wharf.registry.uploads import UploadService, UploadStatus, range_header
 from wharf.storage import BlobDriver
@@ -286,6 +286,7 @@ class RegistryAPI:
     async def upload_start(self, request: Request) -> Response:
         name = self._name(request)
         caller = await self.auth.require(request, name, PUSH, "pull,push")
+        await self.db.run(check_push_target, name)
         params = request.query_params
         mount, source = params.get("mount"), params.get("from")
         if mount and source:
