@@ -65,9 +65,11 @@ class DockerDaemon:
                 daemon._pings,
                 timeout,
                 "dockerd to answer /_ping",
-                alive=lambda: None
-                if proc.poll() is None
-                else f"dockerd exited {proc.returncode}:\n{tail(log)}",
+                alive=lambda: (
+                    None
+                    if proc.poll() is None
+                    else f"dockerd exited {proc.returncode}:\n{tail(log)}"
+                ),
             )
         except BaseException:
             daemon.stop()
@@ -80,7 +82,11 @@ class DockerDaemon:
             return client.get("http://docker/_ping").status_code == 200
 
     def docker(
-        self, *args: str, input: str | None = None, check: bool = True, timeout: float = 180,
+        self,
+        *args: str,
+        input: str | None = None,
+        check: bool = True,
+        timeout: float = 180,
         config_dir: Path | None = None,
     ) -> subprocess.CompletedProcess[str]:
         """Run the docker CLI against this daemon (``config_dir``: a client config
@@ -123,8 +129,9 @@ class BuiltImage:
     copy_content: str
 
 
-def build_images(daemon: DockerDaemon, base_name: str = "wharf-test/base:1",
-                 name: str = "wharf-test/app:1") -> BuiltImage:
+def build_images(
+    daemon: DockerDaemon, base_name: str = "wharf-test/base:1", name: str = "wharf-test/app:1"
+) -> BuiltImage:
     """Import a busybox base image from a local rootfs, then ``docker build`` an image
     with a RUN and a COPY layer on top (legacy builder: no network, no BuildKit)."""
     busybox = shutil.which("busybox")

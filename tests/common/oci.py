@@ -131,7 +131,9 @@ def make_multiarch(platforms: tuple[str, ...] = ("linux/amd64", "linux/arm64")) 
         image = make_image(arch, os_name)
         images[platform] = image
         entries.append(image.manifest.descriptor(platform={"os": os_name, "architecture": arch}))
-    index = Blob(canonical({"schemaVersion": 2, "mediaType": OCI_INDEX, "manifests": entries}), OCI_INDEX)
+    index = Blob(
+        canonical({"schemaVersion": 2, "mediaType": OCI_INDEX, "manifests": entries}), OCI_INDEX
+    )
     return MultiArchImage(index, images)
 
 

@@ -173,7 +173,11 @@ def send_truncated_request(
     import socket
 
     assert len(body) < declared_length
-    lines = [f"{method} {path} HTTP/1.1", f"Host: {host}:{port}", f"Content-Length: {declared_length}"]
+    lines = [
+        f"{method} {path} HTTP/1.1",
+        f"Host: {host}:{port}",
+        f"Content-Length: {declared_length}",
+    ]
     lines += [f"{key}: {value}" for key, value in headers.items()]
     head = ("\r\n".join(lines) + "\r\n\r\n").encode()
     with socket.create_connection((host, port), timeout=30) as sock:

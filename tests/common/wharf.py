@@ -114,7 +114,9 @@ class WharfServer:
         self.stop()
         return self.start(timeout)
 
-    def client(self, auth: tuple[str, str] | None | str = "admin", **kwargs: object) -> httpx.Client:
+    def client(
+        self, auth: tuple[str, str] | str | None = "admin", **kwargs: object
+    ) -> httpx.Client:
         """An HTTP client for this server; Basic auth as admin unless ``auth`` says
         otherwise (None: anonymous)."""
         credentials = self.admin if auth == "admin" else auth

@@ -221,9 +221,13 @@ def docker_pushed(
             if word.startswith("sha256:")
         )
         yield DockerPush(
-            registry.host, repository, tag, reference, digest, push.stdout + push.stderr,
+            registry.host,
+            repository,
+            tag,
+            reference,
+            digest,
+            push.stdout + push.stderr,
             config_dir,
         )
     finally:
         shutil.rmtree(config_dir, ignore_errors=True)
-

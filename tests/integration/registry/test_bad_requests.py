@@ -92,7 +92,10 @@ def test_schema1_manifest_is_refused_by_name(client: httpx.Client) -> None:
             "signatures": [],
         }
     )
-    for content_type in (DOCKER_SCHEMA1_SIGNED, "application/vnd.docker.distribution.manifest.v1+json"):
+    for content_type in (
+        DOCKER_SCHEMA1_SIGNED,
+        "application/vnd.docker.distribution.manifest.v1+json",
+    ):
         response = expect(put_raw(client, "old", schema1, content_type), 400)
         assert error_codes(response) == ["MANIFEST_INVALID"]
         assert "schema 1" in error_messages(response)
@@ -250,7 +253,11 @@ def test_path_traversal_in_repository_name(registry: WharfServer) -> None:
     import base64
 
     auth = base64.b64encode("{}:{}".format(*registry.admin).encode()).decode()
-    for path in ("/v2/admin/../etc/tags/list", "/v2/admin/./x/tags/list", "/v2/../../etc/passwd/tags/list"):
+    for path in (
+        "/v2/admin/../etc/tags/list",
+        "/v2/admin/./x/tags/list",
+        "/v2/../../etc/passwd/tags/list",
+    ):
         conn = http.client.HTTPConnection("127.0.0.1", registry.port, timeout=30)
         try:
             conn.request("GET", path, headers={"Authorization": f"Basic {auth}"})
@@ -267,7 +274,9 @@ def test_path_traversal_in_repository_name(registry: WharfServer) -> None:
 # -- credentials -----------------------------------------------------------------------
 
 
-def assert_challenge(response: httpx.Response, registry: WharfServer, scope: str | None = None) -> None:
+def assert_challenge(
+    response: httpx.Response, registry: WharfServer, scope: str | None = None
+) -> None:
     assert response.status_code == 401, response.text
     body = response.json()
     assert body["errors"][0]["code"] == "UNAUTHORIZED"

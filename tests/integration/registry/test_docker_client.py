@@ -42,7 +42,9 @@ def test_second_push_to_another_repository_mounts_blobs(
     finally:
         docker_daemon.docker("rmi", reference)
     output = push.stdout + push.stderr
-    mounted = [line for line in output.splitlines() if f"Mounted from {docker_pushed.repository}" in line]
+    mounted = [
+        line for line in output.splitlines() if f"Mounted from {docker_pushed.repository}" in line
+    ]
     assert len(mounted) == built_image.layers, output
     assert "Pushed" not in output, output
     assert f"digest: {docker_pushed.digest}" in output
@@ -58,7 +60,9 @@ def test_pull_after_removal_and_run(
     missing = docker_daemon.docker("image", "inspect", docker_pushed.reference, check=False)
     assert missing.returncode != 0
     try:
-        pull = docker_daemon.docker("pull", docker_pushed.reference, config_dir=docker_pushed.config_dir)
+        pull = docker_daemon.docker(
+            "pull", docker_pushed.reference, config_dir=docker_pushed.config_dir
+        )
     finally:
         # Put the local name back for the other tests (and the other backend).
         docker_daemon.docker("tag", docker_pushed.reference, built_image.name, check=False)

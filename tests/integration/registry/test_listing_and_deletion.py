@@ -11,7 +11,14 @@ import httpx
 import pytest
 
 from tests.common.oci import make_image, sha256
-from tests.common.registry import error_codes, expect, get_manifest, push_blob, push_image, push_manifest
+from tests.common.registry import (
+    error_codes,
+    expect,
+    get_manifest,
+    push_blob,
+    push_image,
+    push_manifest,
+)
 from tests.common.wharf import WharfServer
 
 pytestmark = pytest.mark.integration

@@ -67,7 +67,9 @@ def test_pull_tag_push_to_new_repository(
         tags = expect(client.get("/v2/admin/from-podman/tags/list"), 200).json()
         assert tags["tags"] == ["copy"]
         pushed = pull_and_verify(client, "admin/from-podman", "copy")
-        original = expect(get_manifest(client, docker_pushed.repository, docker_pushed.digest), 200).json()
+        original = expect(
+            get_manifest(client, docker_pushed.repository, docker_pushed.digest), 200
+        ).json()
         # The same image: identical config (podman may recompress layers, never the config).
         assert pushed["config"]["digest"] == original["config"]["digest"]
         assert len(pushed["layers"]) == len(original["layers"])

@@ -44,7 +44,9 @@ def oras_registry(registry: WharfServer, tmp_path: Path):  # type: ignore[no-unt
 
 
 def test_artifact_with_subject_is_listed_as_referrer(
-    registry: WharfServer, oras_registry, tmp_path: Path  # type: ignore[no-untyped-def]
+    registry: WharfServer,
+    oras_registry,
+    tmp_path: Path,  # type: ignore[no-untyped-def]
 ) -> None:
     import oras.oci
 

@@ -9,7 +9,14 @@ from pathlib import Path
 
 import pytest
 
-from tests.common.oci import OCI_INDEX, layout_ref, make_multiarch, read_layout_blob, sha256, write_layout
+from tests.common.oci import (
+    OCI_INDEX,
+    layout_ref,
+    make_multiarch,
+    read_layout_blob,
+    sha256,
+    write_layout,
+)
 from tests.common.procs import run
 from tests.common.registry import expect, get_manifest, pull_and_verify
 from tests.common.wharf import WharfServer
@@ -56,7 +63,16 @@ def test_copy_multiarch_index_in_and_out_then_delete(
         }
         assert children == {platform: img.digest for platform, img in image.images.items()}
     arm = run(
-        [*base, "inspect", "--tls-verify=false", "--creds", creds, "--override-arch", "arm64", target]
+        [
+            *base,
+            "inspect",
+            "--tls-verify=false",
+            "--creds",
+            creds,
+            "--override-arch",
+            "arm64",
+            target,
+        ]
     )
     arm_info = json.loads(arm.stdout)
     assert arm_info["Architecture"] == "arm64"
