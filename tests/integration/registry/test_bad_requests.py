@@ -152,6 +152,18 @@ def test_manifest_digest_mismatch(client: httpx.Client) -> None:
     assert_not_stored(client, image.digest)
 
 
+@pytest.mark.parametrize("tag", ["-leading-dash", ".dot", "x" * 129, "has space"])
+def test_invalid_tag(client: httpx.Client, tag: str) -> None:
+    image = make_image()
+    for blob in image.blobs:
+        push_blob(client, REPO, blob.data)
+    response = put_raw(client, tag, image.manifest.data)
+    assert response.status_code in (400, 404), response.text
+    if response.status_code == 400:
+        assert error_codes(response) in (["MANIFEST_INVALID"], ["TAG_INVALID"], ["NAME_INVALID"])
+    assert_not_stored(client, image.digest)
+
+
 def test_manifest_descriptor_without_digest(client: httpx.Client) -> None:
     config = Blob(b"{}", OCI_CONFIG)
     push_blob(client, REPO, config.data)
@@ -188,6 +200,15 @@ def test_manifest_larger_than_4_mib_is_413(client: httpx.Client) -> None:
     assert response.status_code == 413, response.text[:300]
     assert_not_stored(client, "huge")
 
+    # Exactly 4 MiB is accepted: the spec asks registries to take at least that.
+    doc["annotations"]["padding"] = ""
+    padding = 4 * 1024 * 1024 - len(canonical(doc))
+    doc["annotations"]["padding"] = "x" * padding
+    body = canonical(doc)
+    assert len(body) == 4 * 1024 * 1024
+    expect(put_raw(client, "four-mib", body), 201)
+    assert expect(get_manifest(client, REPO, "four-mib"), 200).content == body
+
 
 def test_valid_manifests_are_stored_byte_for_byte(client: httpx.Client) -> None:
     image = make_image()
@@ -204,6 +225,12 @@ def test_valid_manifests_are_stored_byte_for_byte(client: httpx.Client) -> None:
     fetched = expect(get_manifest(client, REPO, "pretty"), 200)
     assert fetched.content == pretty
     assert fetched.headers["content-type"] == DOCKER_MANIFEST
+    head = expect(
+        client.head(f"/v2/{REPO}/manifests/pretty", headers={"Accept": DOCKER_MANIFEST}), 200
+    )
+    assert head.content == b""
+    assert head.headers["content-length"] == str(len(pretty))
+    assert head.headers["docker-content-digest"] == sha256(pretty)
 
     # An OCI manifest may leave mediaType out; the Content-Type tells.
     doc = json.loads(image.manifest.data)

@@ -214,3 +214,76 @@ def test_unknown_upload(client: httpx.Client) -> None:
     # An upload belongs to the repository it was started in.
     other = start_upload(client, REPO).replace(REPO, "admin/elsewhere")
     assert error_codes(expect(client.get(other), 404)) == ["BLOB_UPLOAD_UNKNOWN"]
+
+
+def test_empty_blob(client: httpx.Client) -> None:
+    digest = sha256(b"")
+    location = start_upload(client, REPO)
+    expect(client.put(location, params={"digest": digest}), 201)
+    head = expect(client.head(f"/v2/{REPO}/blobs/{digest}"), 200)
+    assert head.headers["content-length"] == "0"
+    blob = expect(client.get(f"/v2/{REPO}/blobs/{digest}"), 200)
+    assert blob.content == b""
+    assert (
+        client.get(f"/v2/{REPO}/blobs/{digest}", headers={"Range": "bytes=0-0"}).status_code == 416
+    )
+
+
+def test_sha512_digests(client: httpx.Client) -> None:
+    import hashlib
+
+    data = os.urandom(100_000)
+    digest = "sha512:" + hashlib.sha512(data).hexdigest()
+    # Monolithic...
+    expect(client.post(f"/v2/{REPO}/blobs/uploads/", params={"digest": digest}, content=data), 201)
+    blob = expect(client.get(f"/v2/{REPO}/blobs/{digest}"), 200)
+    assert blob.content == data
+    assert blob.headers["docker-content-digest"] == digest
+    # ... and chunked (the server hashed sha256 while receiving, so it re-hashes).
+    other = os.urandom(50_000)
+    other_digest = "sha512:" + hashlib.sha512(other).hexdigest()
+    location = start_upload(client, REPO)
+    expect(client.patch(location, content=other[:20_000]), 202)
+    wrong = expect(
+        client.put(location, params={"digest": "sha512:" + hashlib.sha512(b"x").hexdigest()}),
+        400,
+    )
+    assert error_codes(wrong) == ["DIGEST_INVALID"]
+    location = start_upload(client, REPO)
+    expect(client.patch(location, content=other[:20_000]), 202)
+    expect(client.put(location, params={"digest": other_digest}, content=other[20_000:]), 201)
+    assert expect(client.get(f"/v2/{REPO}/blobs/{other_digest}"), 200).content == other
+    # An algorithm the registry does not know is refused, not stored.
+    unsupported = client.post(
+        f"/v2/{REPO}/blobs/uploads/", params={"digest": "md5:" + "0" * 32}, content=b"abc"
+    )
+    assert unsupported.status_code == 400
+    assert error_codes(unsupported) == ["DIGEST_INVALID"]
+
+
+def test_cross_repository_mount(client: httpx.Client) -> None:
+    data = os.urandom(10_000)
+    digest = sha256(data)
+    start_upload(client, REPO)  # make sure the repository exists
+    expect(client.post(f"/v2/{REPO}/blobs/uploads/", params={"digest": digest}, content=data), 201)
+
+    mounted = expect(
+        client.post("/v2/admin/mounted/blobs/uploads/", params={"mount": digest, "from": REPO}),
+        201,
+    )
+    assert mounted.headers["docker-content-digest"] == digest
+    assert mounted.headers["location"].endswith(f"/v2/admin/mounted/blobs/{digest}")
+    assert expect(client.get(f"/v2/admin/mounted/blobs/{digest}"), 200).content == data
+
+    # A blob the source does not have, or a source that is not a valid name: the spec's
+    # fallback, a new upload session (202).
+    for source in (REPO, "Not/Valid", "admin/no-such-repo"):
+        unknown = sha256(os.urandom(8)) if source == REPO else digest
+        fallback = expect(
+            client.post(
+                "/v2/admin/mounted2/blobs/uploads/", params={"mount": unknown, "from": source}
+            ),
+            202,
+        )
+        assert "/blobs/uploads/" in fallback.headers["location"]
+        assert client.head(f"/v2/admin/mounted2/blobs/{unknown}").status_code == 404
