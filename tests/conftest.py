@@ -7,6 +7,12 @@ subprocess) live in ``tests/common`` and ``tests/integration/conftest.py``.
 from __future__ import annotations
 
 import base64
+import os
+import shutil
+
+# Cheaper argon2 for the suite's many logins (still argon2id; the cost is a parameter).
+os.environ.setdefault("WHARF_ARGON2_TIME_COST", "1")
+os.environ.setdefault("WHARF_ARGON2_MEMORY_KIB", "8192")
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -47,10 +53,28 @@ class InProcessWharf:
         return {"Authorization": f"Bearer {await self.token(user, password, *scopes)}"}
 
 
+@pytest.fixture(scope="session")
+def template_data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A migrated, seeded data directory (admin created, keys generated), made once and
+    copied for each test: migrations and argon2 hashing are the slow part of a fresh app."""
+    data_dir = tmp_path_factory.mktemp("template") / "data"
+    settings = Settings(data_dir=data_dir, access_log=False)
+    os.environ["WHARF_ADMIN_PASSWORD"] = ADMIN_PASSWORD
+    try:
+        services = build_services(settings)
+        bootstrap(settings, services.db)
+        services.db.dispose()
+    finally:
+        del os.environ["WHARF_ADMIN_PASSWORD"]
+    return data_dir
+
+
 @pytest.fixture
-def settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Settings:
+def settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, template_data_dir: Path) -> Settings:
     monkeypatch.setenv("WHARF_ADMIN_PASSWORD", ADMIN_PASSWORD)
-    return Settings(data_dir=tmp_path / "data", access_log=False)
+    data_dir = tmp_path / "data"
+    shutil.copytree(template_data_dir, data_dir)
+    return Settings(data_dir=data_dir, access_log=False)
 
 
 @pytest.fixture

@@ -349,7 +349,7 @@ class Authenticator:
             if not account.is_active:
                 raise InvalidCredentials()
             return account
-        proved = self._check(session, account, name, password)
+        proved, cacheable = self._check(session, account, name, password)
         if proved is None:
             if account is not None:
                 self._record_failure(session, account)
@@ -358,28 +358,32 @@ class Authenticator:
             raise InvalidCredentials()
         if proved.failed_logins:
             proved.failed_logins = 0
-        self._remember(key, self._proof(proved))
+        if cacheable:
+            self._remember(key, self._proof(proved))
         return proved
 
     @staticmethod
     def _proof(account: Account) -> str:
-        """What a cached success is tied to: the password hash (or, for directory and
-        token logins, the account id — those are re-checked on change by their owners)."""
+        """What a cached success is tied to: the password hash, or for directory logins
+        the account id (the directory's own changes show within the cache lifetime)."""
         return account.password_hash or f"id:{account.id}"
 
     def _check(
         self, session: Session, account: Account | None, name: str, password: str
-    ) -> Account | None:
+    ) -> tuple[Account | None, bool]:
+        """Who the credentials prove, and whether that may be remembered. Access tokens
+        are never remembered: checking one is cheap, and a deleted token must stop
+        working at once."""
         if self.token_login is not None:
             by_token = self.token_login(session, password)
             if by_token is not None:
-                return by_token if by_token.name == name else None
+                return (by_token if by_token.name == name else None), False
         if account is not None and account.source == "managed":
-            return account if verify_password(account.password_hash, password) else None
+            return (account if verify_password(account.password_hash, password) else None), True
         if self.directory is not None and (account is None or account.source == "ldap"):
-            return self.directory(session, name, password, account)
+            return self.directory(session, name, password, account), True
         verify_password(None, password)  # same cost as a real check
-        return None
+        return None, False
 
     @staticmethod
     def _is_locked(account: Account) -> bool:

@@ -46,7 +46,8 @@ def credentials_of(request: Request) -> Credentials | None:
 
 
 def to_api_error(exc: Exception) -> ApiError | None:
-    """Domain errors as API errors; None for anything unexpected (a 500)."""
+    """Domain errors as API errors (the app registers this as the handler of every
+    access-domain error); None for anything unexpected (a 500)."""
     if isinstance(exc, ApiError):
         return exc
     if isinstance(exc, InvalidCredentials):
@@ -111,13 +112,9 @@ class ApiAuth:
         return await self.run_anonymous(call)
 
     async def run_anonymous(self, work: Callable[[Session], T]) -> T:
-        try:
-            return await self.db.run(work)
-        except Exception as exc:
-            api_error = to_api_error(exc)
-            if api_error is None:
-                raise
-            raise api_error from None
+        """Run ``work`` in one transaction; a domain error rolls it back and reaches the
+        app's error handler (:func:`to_api_error`)."""
+        return await self.db.run(work)
 
 
 def require_admin(actor: Account) -> None:

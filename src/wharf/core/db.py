@@ -108,9 +108,11 @@ class PreparedQuery:
 
     def __init__(self, statement: Select[*tuple[Any, ...]]) -> None:
         self.statement = statement
-        self._compiled: dict[str, tuple[str, tuple[str, ...] | None]] = {}
+        self._compiled: dict[str, tuple[str, tuple[str, ...] | None, dict[str, Any]]] = {}
 
-    def compiled_for(self, dialect: Dialect) -> tuple[str, tuple[str, ...] | None]:
+    def compiled_for(self, dialect: Dialect) -> tuple[str, tuple[str, ...] | None, dict[str, Any]]:
+        """Driver SQL, the order of positional parameters (None for named ones), and the
+        values of literals the statement carries (``WHERE id = 1``)."""
         found = self._compiled.get(dialect.name)
         if found is None:
             compiled = self.statement.compile(dialect=dialect)
@@ -119,7 +121,7 @@ class PreparedQuery:
                 if compiled.positional and compiled.positiontup
                 else None
             )
-            found = (str(compiled), order)
+            found = (str(compiled), order, dict(compiled.params))
             self._compiled[dialect.name] = found
         return found
 
@@ -148,8 +150,9 @@ class Database:
         self, query: PreparedQuery, params: dict[str, Any]
     ) -> tuple[Any, ...] | None:
         conn = self._reader()
-        sql, order = query.compiled_for(self.engine.dialect)
-        args: Any = tuple(params[name] for name in order) if order else params
+        sql, order, literals = query.compiled_for(self.engine.dialect)
+        values = {**literals, **params}
+        args: Any = tuple(values[name] for name in order) if order else values
         raw = conn.connection.driver_connection
         assert raw is not None
         try:

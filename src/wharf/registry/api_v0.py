@@ -17,7 +17,13 @@ from starlette.routing import BaseRoute, Route
 
 from wharf.access.accounts import get_account
 from wharf.access.api_auth import ApiAuth
-from wharf.access.interfaces import Conflict, Forbidden, InvalidInput, NotFound
+from wharf.access.interfaces import (
+    Conflict,
+    Forbidden,
+    InvalidCredentials,
+    InvalidInput,
+    NotFound,
+)
 from wharf.access.models import Account, Team
 from wharf.access.principal import Principal
 from wharf.core.api import field, json_body, paging
@@ -82,6 +88,8 @@ class RepositoryAPI:
 
     def _administered(self, session: Session, actor: Account | None, full: str) -> Repository:
         repo, actions = self._visible(session, actor, full)
+        if actor is None:
+            raise InvalidCredentials()
         if ADMIN not in actions:
             raise Forbidden(f"you need admin access to {full}")
         return repo

@@ -509,7 +509,9 @@ async def test_users_push_only_in_their_namespace(wharf: InProcessWharf) -> None
     assert r.status_code == 401
     assert 'error="insufficient_scope"' in r.headers["WWW-Authenticate"]
     assert 'scope="repository:bob/app:pull,push"' in r.headers["WWW-Authenticate"]
-    r = await wharf.client.post("/v2/bob/app/blobs/uploads/", headers=basic("alice", "alice-password"))
+    r = await wharf.client.post(
+        "/v2/bob/app/blobs/uploads/", headers=basic("alice", "alice-password")
+    )
     assert r.status_code == 403
     assert error_code(r) == "DENIED"
 

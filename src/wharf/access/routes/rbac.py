@@ -206,14 +206,13 @@ class RbacRoutes:
                 start=start,
                 limit=limit,
             )
-            paths = {}
+            paths: dict[str, str] = {}
             if show_paths:
                 ids = {g.collection_id for g in grants}
-                paths = dict(
-                    session.execute(
-                        select(Collection.id, Collection.path).where(Collection.id.in_(ids))
-                    ).tuples()
+                rows = session.execute(
+                    select(Collection.id, Collection.path).where(Collection.id.in_(ids))
                 )
+                paths = dict(rows)
             return {
                 "grants": [grant_view(g, paths.get(g.collection_id)) for g in grants],
                 "subjects": [subject_view(s) for s in subjects],
