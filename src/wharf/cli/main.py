@@ -6,7 +6,13 @@ import click
 
 from wharf import __version__
 from wharf.cli.db import db_group
+from wharf.cli.grants import grant_group
+from wharf.cli.login import login, logout, whoami
+from wharf.cli.orgs import org_group, team_group
+from wharf.cli.repos import repo_group
+from wharf.cli.roles import collection_group, role_group
 from wharf.cli.up import up
+from wharf.cli.users import user_group
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -18,6 +24,19 @@ def cli() -> None:
 
 cli.add_command(up)
 cli.add_command(db_group)
+for command in (
+    login,
+    logout,
+    whoami,
+    user_group,
+    org_group,
+    team_group,
+    repo_group,
+    role_group,
+    collection_group,
+    grant_group,
+):
+    cli.add_command(command)
 
 
 def main() -> None:
