@@ -14,12 +14,13 @@ import hashlib
 import re
 import secrets
 import time
+import uuid
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import delete, func, or_, select
+from sqlalchemy import bindparam, delete, func, or_, select
 from sqlalchemy.orm import Session
 
 from wharf.access import collections
@@ -33,9 +34,10 @@ from wharf.access.interfaces import (
 )
 from wharf.access.models import Account, Grant, OrgMember, Team
 from wharf.access.passwords import generate_password, hash_password, verify_password
+from wharf.access.principal import Principal
 from wharf.access.roles import find_role
 from wharf.access.settings import AuthSettings, LockoutSettings
-from wharf.core.db import insert_or_ignore, utcnow
+from wharf.core.db import PreparedQuery, Reader, UTCDateTime, insert_or_ignore, utcnow
 from wharf.core.settings_store import get_section
 
 # Account names are namespaces of repository names, so they follow the same grammar as a
@@ -311,6 +313,17 @@ DirectoryLogin = Callable[[Session, str, str, Account | None], Account | None]
 TokenLogin = Callable[[Session, str], Account | None]
 
 
+_REMEMBERED_ACCOUNT = PreparedQuery(
+    select(
+        Account.id,
+        Account.is_admin,
+        Account.is_active,
+        Account.password_hash,
+        func.coalesce(Account.locked_until > bindparam("now", type_=UTCDateTime), False),
+    ).where(Account.name == bindparam("name"))
+)
+
+
 class Authenticator:
     """Checks username/password pairs (passwords, access tokens, the directory),
     remembering recent successes and locking accounts after repeated failures."""
@@ -332,6 +345,22 @@ class Authenticator:
         self._cache.move_to_end(key)
         while len(self._cache) > self._max:
             self._cache.popitem(last=False)
+
+    def remembered(self, reader: Reader, name: str, password: str) -> Principal | None:
+        """The caller, if these credentials succeeded recently and nothing about the
+        account changed since — two indexed reads, no ORM, no argon2 (the hot path of
+        Basic authentication). None means "do the full check"."""
+        cached = self._cache.get(self._key(name, password))
+        if cached is None or cached[1] <= time.monotonic():
+            return None
+        row = reader.one(_REMEMBERED_ACCOUNT, name=name, now=utcnow())
+        if row is None:
+            return None
+        account_id, is_admin, is_active, password_hash, locked = row
+        proof = password_hash or f"id:{uuid.UUID(str(account_id))}"
+        if proof != cached[0] or not is_active or locked:
+            return None
+        return Principal(uuid.UUID(str(account_id)), name, bool(is_admin), True)
 
     def authenticate(self, session: Session, name: str, password: str) -> Account:
         """The active account these credentials belong to; raises InvalidCredentials."""

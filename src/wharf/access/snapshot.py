@@ -109,7 +109,7 @@ class SnapshotCache:
         return self._snapshot
 
     def get_sync(self) -> AccessSnapshot:
-        row = self.db.fetch_one_sync(_VERSION, {})
+        row = self.db.one(_VERSION)
         version = row[0] if row else 0
         if self._snapshot is None or self._snapshot.version != version:
             self._snapshot = self.db.call(load_snapshot)

@@ -12,8 +12,9 @@ from __future__ import annotations
 import threading
 import uuid
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, ParamSpec, TypeVar
+from typing import Any, ParamSpec, Protocol, TypeVar
 
 import anyio.to_thread
 from sqlalchemy import DateTime, MetaData, create_engine, event
@@ -102,17 +103,16 @@ def make_engine(url: str) -> Engine:
 
 
 class PreparedQuery:
-    """A SELECT compiled once per dialect to driver SQL, for the few hot lookups where
-    SQLAlchemy's per-execution bookkeeping would cost more than the query. Results are
-    plain tuples of driver values (str, int, bytes)."""
+    """A SELECT compiled once per dialect to driver SQL, for the hot lookups where
+    SQLAlchemy's per-execution bookkeeping would cost more than the query. Parameters go
+    through their column types' bind processors (UUIDs, for instance); results are plain
+    tuples of driver values (str, int, bytes — booleans may come back as 0/1)."""
 
     def __init__(self, statement: Select[*tuple[Any, ...]]) -> None:
         self.statement = statement
-        self._compiled: dict[str, tuple[str, tuple[str, ...] | None, dict[str, Any]]] = {}
+        self._compiled: dict[str, _Compiled] = {}
 
-    def compiled_for(self, dialect: Dialect) -> tuple[str, tuple[str, ...] | None, dict[str, Any]]:
-        """Driver SQL, the order of positional parameters (None for named ones), and the
-        values of literals the statement carries (``WHERE id = 1``)."""
+    def compiled_for(self, dialect: Dialect) -> _Compiled:
         found = self._compiled.get(dialect.name)
         if found is None:
             compiled = self.statement.compile(dialect=dialect)
@@ -121,9 +121,50 @@ class PreparedQuery:
                 if compiled.positional and compiled.positiontup
                 else None
             )
-            found = (str(compiled), order, dict(compiled.params))
+            processors: dict[str, Callable[[Any], Any]] = {}
+            for name, bind in compiled.binds.items():
+                proc = bind.type.bind_processor(dialect)
+                if proc is not None:
+                    processors[name] = proc
+            found = _Compiled(str(compiled), order, dict(compiled.params), processors)
             self._compiled[dialect.name] = found
         return found
+
+
+@dataclass(frozen=True)
+class _Compiled:
+    sql: str
+    order: tuple[str, ...] | None  # positional parameter names, None for named style
+    literals: dict[str, Any]  # values the statement carries itself (``WHERE id = 1``)
+    processors: dict[str, Callable[[Any], Any]]
+
+    def arguments(self, params: dict[str, Any]) -> Any:
+        values = {**self.literals, **params}
+        for name, proc in self.processors.items():
+            if name in values:
+                values[name] = proc(values[name])
+        return tuple(values[name] for name in self.order) if self.order else values
+
+
+class Reader(Protocol):
+    """Runs prepared SELECTs: directly on a reader connection (hot paths), or inside a
+    session's transaction (when the caller is already in one)."""
+
+    def one(self, query: PreparedQuery, **params: Any) -> tuple[Any, ...] | None: ...
+
+    def all(self, query: PreparedQuery, **params: Any) -> list[tuple[Any, ...]]: ...
+
+
+class SessionReader:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def one(self, query: PreparedQuery, **params: Any) -> tuple[Any, ...] | None:
+        row = self.session.execute(query.statement, params).first()
+        return tuple(row) if row is not None else None
+
+    def all(self, query: PreparedQuery, **params: Any) -> list[tuple[Any, ...]]:
+        return [tuple(row) for row in self.session.execute(query.statement, params)]
 
 
 class Database:
@@ -146,20 +187,19 @@ class Database:
             self._local.reader = conn
         return conn
 
-    def fetch_one_sync(
-        self, query: PreparedQuery, params: dict[str, Any]
-    ) -> tuple[Any, ...] | None:
+    def _fetch(self, query: PreparedQuery, params: dict[str, Any], many: bool) -> Any:
         conn = self._reader()
-        sql, order, literals = query.compiled_for(self.engine.dialect)
-        values = {**literals, **params}
-        args: Any = tuple(values[name] for name in order) if order else values
+        compiled = query.compiled_for(self.engine.dialect)
         raw = conn.connection.driver_connection
         assert raw is not None
         try:
             cursor = raw.cursor()
             try:
-                cursor.execute(sql, args)
+                cursor.execute(compiled.sql, compiled.arguments(params))
+                if many:
+                    return [tuple(row) for row in cursor.fetchall()]
                 row = cursor.fetchone()
+                return tuple(row) if row is not None else None
             finally:
                 cursor.close()
         except Exception:
@@ -167,15 +207,31 @@ class Database:
             self._local.reader = None
             conn.invalidate()
             raise
-        return tuple(row) if row is not None else None
+
+    def one(self, query: PreparedQuery, **params: Any) -> tuple[Any, ...] | None:
+        """One row of a prepared query on this thread's reader connection (the
+        :class:`Reader` protocol), or None."""
+        result: tuple[Any, ...] | None = self._fetch(query, params, many=False)
+        return result
+
+    def all(self, query: PreparedQuery, **params: Any) -> list[tuple[Any, ...]]:
+        result: list[tuple[Any, ...]] = self._fetch(query, params, many=True)
+        return result
 
     async def fetch_one(
         self, query: PreparedQuery, params: dict[str, Any]
     ) -> tuple[Any, ...] | None:
-        """One row of a prepared hot-path query, or None."""
+        """One row of a prepared hot-path query, or None, without stalling the loop."""
         if self.is_sqlite:
-            return self.fetch_one_sync(query, params)
-        return await anyio.to_thread.run_sync(lambda: self.fetch_one_sync(query, params))
+            return self.one(query, **params)
+        return await anyio.to_thread.run_sync(lambda: self.one(query, **params))
+
+    async def read(self, fn: Callable[..., T], *args: Any) -> T:
+        """Run ``fn(reader, *args)`` — several prepared reads, no transaction — without
+        stalling the loop (see ``run``)."""
+        if self.is_sqlite:
+            return fn(self, *args)
+        return await anyio.to_thread.run_sync(lambda: fn(self, *args))
 
     def call(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         """Run ``fn(session, *args)`` in a transaction, synchronously."""

@@ -5,13 +5,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy.orm import Session
-
 from wharf.access import AccessServices
 from wharf.access.principal import Principal
 from wharf.access.scopes import ALL_ACTIONS
 from wharf.core.config import Settings
-from wharf.core.db import Database
+from wharf.core.db import Database, Reader
 from wharf.core.metrics import Metrics
 from wharf.registry.api_v0 import RepositoryAPI
 from wharf.registry.auth import RegistryAuth
@@ -38,13 +36,13 @@ def build_registry(
     return RegistryServices(api=api, repositories=RepositoryAPI(access.api_auth), uploads=uploads)
 
 
-def grant_repository(session: Session, principal: Principal | None, name: str) -> frozenset[str]:
+def grant_repository(reader: Reader, principal: Principal | None, name: str) -> frozenset[str]:
     """Token-service resolver for ``repository:<name>:<actions>`` scopes."""
-    allowed = repository_actions(session, principal, name)
+    allowed = repository_actions(reader, principal, name)
     return allowed | {ALL_ACTIONS} if allowed >= ALL else allowed
 
 
-def grant_registry(session: Session, principal: Principal | None, name: str) -> frozenset[str]:
+def grant_registry(reader: Reader, principal: Principal | None, name: str) -> frozenset[str]:
     """Token-service resolver for ``registry:catalog:*``: anyone may list; the catalog
     itself shows each caller only what they may pull."""
     return frozenset({ALL_ACTIONS}) if name == "catalog" else frozenset()

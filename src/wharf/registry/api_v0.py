@@ -27,7 +27,7 @@ from wharf.access.interfaces import (
 from wharf.access.models import Account, Team
 from wharf.access.principal import Principal
 from wharf.core.api import field, json_body, paging
-from wharf.core.db import utcnow
+from wharf.core.db import SessionReader, utcnow
 from wharf.registry.errors import RegistryError
 from wharf.registry.models import Manifest, Repository, RepositoryTeamAccess, Tag
 from wharf.registry.names import validate_repository_name
@@ -80,7 +80,7 @@ class RepositoryAPI:
     ) -> tuple[Repository, frozenset[str]]:
         """The repository and the caller's actions on it; NotFound when it is missing or
         the caller may not pull it."""
-        actions = repository_actions(session, _principal(actor), full)
+        actions = repository_actions(SessionReader(session), _principal(actor), full)
         repo = session.scalar(select(Repository).where(Repository.name == full))
         if repo is None or PULL not in actions:
             raise NotFound(f"no repository {full!r}")
@@ -129,7 +129,7 @@ class RepositoryAPI:
             owner = get_account(session, namespace)
             if owner is None or (owner.service_org_id is not None):
                 raise NotFound(f"no namespace {namespace!r}")
-            if ADMIN not in repository_actions(session, Principal.of(actor), full):
+            if ADMIN not in repository_actions(SessionReader(session), Principal.of(actor), full):
                 raise Forbidden(f"you may not create repositories in {namespace!r}")
             if session.scalar(select(Repository.id).where(Repository.name == full)):
                 raise Conflict(f"repository {full} already exists")

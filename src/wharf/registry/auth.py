@@ -12,7 +12,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from sqlalchemy import bindparam, select
-from sqlalchemy.orm import Session
 from starlette.requests import Request
 
 from wharf.access.accounts import Authenticator
@@ -97,15 +96,16 @@ class RegistryAuth:
         self, request: Request, credentials: Credentials, scope: str | None
     ) -> Caller:
         if isinstance(credentials, BasicCredentials):
-            try:
-                account = await self.db.run(
-                    lambda s: self.authenticator.authenticate(
-                        s, credentials.username, credentials.password
-                    )
-                )
-            except InvalidCredentials:
-                raise self.unauthorized(request, scope, "invalid username or password") from None
-            principal = Principal.of(account)
+            name, password = credentials.username, credentials.password
+            principal = await self.db.read(self.authenticator.remembered, name, password)
+            if principal is None:
+                try:
+                    account = await self.db.run(self.authenticator.authenticate, name, password)
+                except InvalidCredentials:
+                    raise self.unauthorized(
+                        request, scope, "invalid username or password"
+                    ) from None
+                principal = Principal.of(account)
             return Caller(principal.name, principal=principal)
         try:
             claims = self.tokens.verify(credentials.token)
@@ -129,10 +129,7 @@ class RegistryAuth:
                 for a in s.actions
             )
 
-        def decide(session: Session) -> frozenset[str]:
-            return repository_actions(session, caller.principal, repository)
-
-        return await self.db.run(decide)
+        return await self.db.read(repository_actions, caller.principal, repository)
 
     async def require(
         self, request: Request, repository: str, action: str, scope_actions: str

@@ -15,11 +15,11 @@ right to change a repository's settings and team access.
 
 from __future__ import annotations
 
-from sqlalchemy import ColumnElement, select, true
-from sqlalchemy.orm import Session
+from sqlalchemy import ColumnElement, bindparam, select, true
 
 from wharf.access.models import Account, OrgMember, TeamMember
 from wharf.access.principal import Principal
+from wharf.core.db import PreparedQuery, Reader
 from wharf.registry.models import Repository, RepositoryTeamAccess
 from wharf.registry.names import namespace_of
 
@@ -37,42 +37,48 @@ ACCESS_LEVELS: dict[str, frozenset[str]] = {
 }
 
 
-def _owns_namespace(session: Session, principal: Principal, namespace: str) -> bool:
-    """The user's own namespace, or an organization they are an owner of."""
-    if namespace == principal.name:
-        return True
-    row = session.execute(
-        select(OrgMember.is_admin)
-        .join(Account, Account.id == OrgMember.org_id)
-        .where(Account.name == namespace, Account.is_org, OrgMember.user_id == principal.id)
-    ).first()
-    return bool(row and row[0])
+_ORG_OWNER = PreparedQuery(
+    select(OrgMember.is_admin)
+    .join(Account, Account.id == OrgMember.org_id)
+    .where(
+        Account.name == bindparam("namespace"),
+        Account.is_org,
+        OrgMember.user_id == bindparam("user_id"),
+    )
+)
+_REPOSITORY = PreparedQuery(
+    select(Repository.id, Repository.visibility).where(Repository.name == bindparam("name"))
+)
+_TEAM_LEVELS = PreparedQuery(
+    select(RepositoryTeamAccess.access_level)
+    .join(TeamMember, TeamMember.team_id == RepositoryTeamAccess.team_id)
+    .join(Repository, Repository.id == RepositoryTeamAccess.repository_id)
+    .where(Repository.name == bindparam("name"), TeamMember.user_id == bindparam("user_id"))
+)
 
 
-def repository_actions(session: Session, principal: Principal | None, name: str) -> frozenset[str]:
+def repository_actions(reader: Reader, principal: Principal | None, name: str) -> frozenset[str]:
     """The actions ``principal`` (None = anonymous) may take on repository ``name``, which
     may not exist yet. It gives the same answer for a missing repository as for a private
-    one the caller cannot read, so that no answer leaks existence."""
+    one the caller cannot read, so that no answer leaks existence.
+
+    ``reader`` is the database (hot paths) or a :class:`SessionReader` inside a
+    transaction; the queries are prepared once."""
     if principal is not None and not principal.is_active:
         return NONE
-    if principal is not None and (
-        principal.is_admin or _owns_namespace(session, principal, namespace_of(name))
-    ):
+    namespace = namespace_of(name)
+    if principal is not None and (principal.is_admin or namespace == principal.name):
         return ALL | {ADMIN}
-    repo = session.execute(
-        select(Repository.id, Repository.visibility).where(Repository.name == name)
-    ).first()
+    if principal is not None:
+        owner = reader.one(_ORG_OWNER, namespace=namespace, user_id=principal.id)
+        if owner is not None and owner[0]:
+            return ALL | {ADMIN}
+    repo = reader.one(_REPOSITORY, name=name)
     if repo is None:
         return NONE
-    actions: set[str] = {PULL} if repo.visibility == "public" else set()
+    actions: set[str] = {PULL} if repo[1] == "public" else set()
     if principal is not None:
-        for (level,) in session.execute(
-            select(RepositoryTeamAccess.access_level)
-            .join(TeamMember, TeamMember.team_id == RepositoryTeamAccess.team_id)
-            .where(
-                RepositoryTeamAccess.repository_id == repo.id, TeamMember.user_id == principal.id
-            )
-        ):
+        for (level,) in reader.all(_TEAM_LEVELS, name=name, user_id=principal.id):
             actions |= ACCESS_LEVELS.get(level, NONE)
     return frozenset(actions)
 

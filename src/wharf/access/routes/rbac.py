@@ -212,7 +212,8 @@ class RbacRoutes:
                 rows = session.execute(
                     select(Collection.id, Collection.path).where(Collection.id.in_(ids))
                 )
-                paths = dict(rows)
+                # (not dict(rows): a Result has .keys(), so dict() would treat it as a mapping)
+                paths = {cid: path for cid, path in rows}  # noqa: C416
             return {
                 "grants": [grant_view(g, paths.get(g.collection_id)) for g in grants],
                 "subjects": [subject_view(s) for s in subjects],

@@ -23,14 +23,14 @@ from wharf.access.principal import Principal
 from wharf.access.refresh_tokens import create_refresh_token, redeem_refresh_token
 from wharf.access.scopes import ALL_ACTIONS, Scope, parse_scopes
 from wharf.access.tokens import TokenService
-from wharf.core.db import Database
+from wharf.core.db import Database, Reader, SessionReader
 from wharf.core.http import BasicCredentials, MalformedAuthorization, parse_authorization
 from wharf.core.logging import get_logger
 
 log = get_logger("access.token")
 
 # Given a scope's type, the actions the caller (None = anonymous) may take on its name.
-GrantResolver = Callable[[Session, Principal | None, str], frozenset[str]]
+GrantResolver = Callable[[Reader, Principal | None, str], frozenset[str]]
 
 
 def _oauth_error(status: int, error: str, description: str) -> JSONResponse:
@@ -61,14 +61,14 @@ class TokenEndpoint:
         self.refresh_ttl = refresh_ttl_seconds
 
     def _grant(
-        self, session: Session, principal: Principal | None, scopes: list[Scope]
+        self, reader: Reader, principal: Principal | None, scopes: list[Scope]
     ) -> list[Scope]:
         granted: list[Scope] = []
         for scope in scopes:
             resolver = self.resolvers.get(scope.type)
             if resolver is None:
                 continue
-            allowed = resolver(session, principal, scope.name)
+            allowed = resolver(reader, principal, scope.name)
             actions = frozenset(a for a in scope.actions if a in allowed)
             if ALL_ACTIONS in scope.actions and ALL_ACTIONS in allowed:
                 actions |= {ALL_ACTIONS}
@@ -119,6 +119,22 @@ class TokenEndpoint:
         offline = params.get("offline_token", "").lower() == "true"
         client_id = params.get("client_id", "")
 
+        if credentials is None or not offline:
+            # The hot path: anonymous, or credentials that succeeded recently.
+            def fast(reader: Reader) -> tuple[bool, Principal | None, list[Scope]]:
+                principal = None
+                if credentials is not None:
+                    principal = self.authenticator.remembered(
+                        reader, credentials.username, credentials.password
+                    )
+                    if principal is None:
+                        return False, None, []
+                return True, principal, self._grant(reader, principal, scopes)
+
+            done, principal, granted = await self.db.read(fast)
+            if done:
+                return self._respond(principal, granted, None)
+
         def work(session: Session) -> tuple[Principal | None, list[Scope], str | None]:
             principal = None
             refresh = None
@@ -129,7 +145,7 @@ class TokenEndpoint:
                 principal = Principal.of(account)
                 if offline:
                     refresh = create_refresh_token(session, account, client_id, self.refresh_ttl)
-            return principal, self._grant(session, principal, scopes), refresh
+            return principal, self._grant(SessionReader(session), principal, scopes), refresh
 
         try:
             principal, granted, refresh = await self.db.run(work)
@@ -165,7 +181,7 @@ class TokenEndpoint:
             else:
                 account = redeem_refresh_token(session, fields.get("refresh_token", ""))
             principal = Principal.of(account)
-            return principal, self._grant(session, principal, scopes), refresh
+            return principal, self._grant(SessionReader(session), principal, scopes), refresh
 
         try:
             principal, granted, refresh = await self.db.run(work)
