@@ -12,6 +12,9 @@ from starlette.routing import Route
 
 from wharf.access import SETTINGS_SECTIONS as ACCESS_SETTINGS
 from wharf.access import AccessServices, build_access
+from wharf.access.api_auth import to_api_error
+from wharf.access.interfaces import AccessError
+from wharf.access.ldap.routes import LdapRoutes
 from wharf.access.routes import access_routes
 from wharf.access.routes.token import TokenEndpoint
 from wharf.core.api import ApiError
@@ -21,6 +24,7 @@ from wharf.core.health import Health
 from wharf.core.logging import AccessLog, get_logger
 from wharf.core.metrics import Metrics
 from wharf.core.middleware import ObservabilityMiddleware
+from wharf.core.settings_store import InvalidSetting
 from wharf.registry import SETTINGS_SECTIONS as REGISTRY_SETTINGS
 from wharf.registry import RegistryServices, build_registry, grant_registry, grant_repository
 from wharf.registry.errors import RegistryError
@@ -57,8 +61,10 @@ async def _registry_error(request: Request, exc: Exception) -> Response:
 
 
 async def _api_error(request: Request, exc: Exception) -> Response:
-    assert isinstance(exc, ApiError)
-    return exc.response()
+    api_error = to_api_error(exc)
+    if api_error is None:
+        raise exc
+    return api_error.response()
 
 
 def create_app(settings: Settings, services: Services | None = None) -> ObservabilityMiddleware:
@@ -81,13 +87,23 @@ def create_app(settings: Settings, services: Services | None = None) -> Observab
             resource_counter=lambda _path: 0,
             settings_sections=[*ACCESS_SETTINGS, *REGISTRY_SETTINGS],
         ),
+        *LdapRoutes(services.access.api_auth, services.access.ldap).routes(),
         *services.registry.api.routes(),
         *services.registry.repositories.routes(),
     ]
     app = Starlette(
         routes=routes,
-        exception_handlers={RegistryError: _registry_error, ApiError: _api_error},
+        exception_handlers={
+            RegistryError: _registry_error,
+            ApiError: _api_error,
+            AccessError: _api_error,
+            InvalidSetting: _api_error,
+        },
+        lifespan=services.access.ldap.lifespan,
     )
     app.state.services = services
     access_log = AccessLog(settings.log_format) if settings.access_log else None
-    return ObservabilityMiddleware(app, services.metrics, access_log)
+    # The periodic LDAP sync starts with the first request (or the ASGI lifespan).
+    return ObservabilityMiddleware(
+        services.access.ldap.background(app), services.metrics, access_log
+    )

@@ -41,9 +41,7 @@ async def ldap_wharf(wharf: InProcessWharf) -> AsyncIterator[InProcessWharf]:
 def ldap_settings(slapd: SlapdServer, **overrides: Any) -> dict[str, Any]:
     return {
         "enabled": True,
-        "servers": [
-            {"url": slapd.url, "readerDN": READER_DN, "readerPassword": READER_PASSWORD}
-        ],
+        "servers": [{"url": slapd.url, "readerDN": READER_DN, "readerPassword": READER_PASSWORD}],
         "userSearchConfigs": [
             {
                 "baseDN": PEOPLE,
