@@ -108,11 +108,14 @@ _CONTAINER_CREATE_OPTIONS = (
     SubOption.KERNEL_CAPABILITIES,
     SubOption.USER_NAMESPACE_MODE,
 )
+# "Additional Kernel Capabilities" on services is ours: UCP predates CapabilityAdd in
+# service specs (API 1.41), and a capability is as host-affecting there as on a container.
 _SERVICE_OPTIONS = (
     SubOption.CREDENTIAL_SPEC,
     SubOption.HOST_BIND_MOUNTS,
     SubOption.HOST_NETWORKING,
     SubOption.BRIDGE_NETWORKING,
+    SubOption.KERNEL_CAPABILITIES,
 )
 
 # Sub-options each operation can carry; operations not listed carry none.

@@ -257,9 +257,11 @@ def _insert_for(session: Session) -> Any:
 
 def insert_or_ignore(session: Session, model: type[Base], values: dict[str, Any]) -> bool:
     """INSERT ... ON CONFLICT DO NOTHING on both backends: idempotent and race-free.
-    Returns whether a row was inserted."""
-    result = session.execute(_insert_for(session)(model).values(**values).on_conflict_do_nothing())
-    return bool(getattr(result, "rowcount", 0))
+    Returns whether a row was inserted (RETURNING yields a row only then; psycopg's
+    rowcount cannot be trusted for this)."""
+    key = model.__table__.primary_key.columns.values()[0]  # type: ignore[attr-defined]
+    stmt = _insert_for(session)(model).values(**values).on_conflict_do_nothing()
+    return session.execute(stmt.returning(key)).first() is not None
 
 
 def upsert(

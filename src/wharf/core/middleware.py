@@ -8,8 +8,10 @@ import time
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from wharf.core.logging import AccessLog
+from wharf.core.logging import AccessLog, get_logger
 from wharf.core.metrics import Metrics
+
+log = get_logger("http")
 
 
 def route_label(path: str) -> str:
@@ -45,6 +47,9 @@ class ObservabilityMiddleware:
 
         try:
             await self.app(scope, receive, send_wrapper)
+        except Exception:
+            log.exception("unhandled error", extra={"method": scope["method"], "path": scope["path"]})
+            raise
         finally:
             elapsed = time.perf_counter() - start
             path = scope["path"]

@@ -287,7 +287,7 @@ async def test_manifest_must_reference_blobs_of_the_repository(wharf: InProcessW
     r = await wharf.client.put(
         "/v2/admin/app/manifests/v1", content=manifest, headers={**h, "Content-Type": OCI_MANIFEST}
     )
-    assert r.status_code == 404
+    assert r.status_code == 400  # as the reference registry answers
     assert error_code(r) == "MANIFEST_BLOB_UNKNOWN"
     assert sha(b"missing") in r.json()["errors"][0]["detail"]["digests"]
     r = await wharf.client.get("/v2/admin/app/manifests/v1", headers=h)

@@ -80,7 +80,7 @@ def put_manifest(
             detail={"digests": missing},
         )
     manifest_id = uuid.uuid4()
-    insert_or_ignore(
+    inserted = insert_or_ignore(
         session,
         Manifest,
         {
@@ -96,12 +96,7 @@ def put_manifest(
             "created_at": utcnow(),
         },
     )
-    # Whether this call stored the row, asked of the database rather than of the
-    # INSERT's rowcount, which psycopg 3 reports as -1 for ON CONFLICT DO NOTHING.
-    stored_id = session.scalar(
-        select(Manifest.id).where(Manifest.repository_id == repo.id, Manifest.digest == digest)
-    )
-    if stored_id == manifest_id and parsed.references:
+    if inserted and parsed.references:
         session.add_all(
             ManifestReference(
                 manifest_id=manifest_id,
