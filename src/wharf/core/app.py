@@ -17,6 +17,9 @@ from wharf.access.interfaces import AccessError
 from wharf.access.ldap.routes import LdapRoutes
 from wharf.access.routes import access_routes
 from wharf.access.routes.token import TokenEndpoint
+from wharf.control.bundle_routes import BundleRoutes
+from wharf.control.bundles import ClientBundleSettings
+from wharf.control.pki import CertificateAuthority
 from wharf.core.api import ApiError
 from wharf.core.config import Settings
 from wharf.core.db import Database
@@ -77,6 +80,7 @@ def create_app(settings: Settings, services: Services | None = None) -> Observab
         refresh_ttl_seconds=settings.refresh_token_ttl_seconds,
     )
     health = Health(services.db, services.storage, services.metrics)
+    ca = CertificateAuthority.load_or_create(settings.keys_dir)
     routes = [
         *health.routes(),
         Route("/auth/token", token_endpoint.get, methods=["GET"]),
@@ -85,9 +89,10 @@ def create_app(settings: Settings, services: Services | None = None) -> Observab
             services.access.api_auth,
             services.access.snapshots,
             resource_counter=lambda _path: 0,
-            settings_sections=[*ACCESS_SETTINGS, *REGISTRY_SETTINGS],
+            settings_sections=[*ACCESS_SETTINGS, *REGISTRY_SETTINGS, ClientBundleSettings],
         ),
         *LdapRoutes(services.access.api_auth, services.access.ldap).routes(),
+        *BundleRoutes(services.access.api_auth, ca, settings.docker_public_url).routes(),
         *services.registry.api.routes(),
         *services.registry.repositories.routes(),
     ]

@@ -34,6 +34,9 @@ class Settings:
     service_name: str = "wharf"
     # Base URL clients use to reach this server; derived from the request when empty.
     public_url: str = ""
+    # The Docker API endpoint as clients reach it (``host:port``), written into client
+    # bundles; when empty, the host a bundle is requested from, on the default port.
+    docker_public_url: str = ""
     token_ttl_seconds: int = 300
     refresh_token_ttl_seconds: int = 30 * 24 * 3600
     # How long a successful Basic login on /v2/ is remembered so that argon2 is not
@@ -83,6 +86,7 @@ class Settings:
             storage_root=Path(storage_root) if storage_root else None,
             service_name=_env("SERVICE_NAME", "wharf"),
             public_url=_env("PUBLIC_URL", ""),
+            docker_public_url=_env("DOCKER_PUBLIC_URL", ""),
             token_ttl_seconds=int(_env("TOKEN_TTL", "300")),
             log_level=_env("LOG_LEVEL", "info"),
             log_format=_env("LOG_FORMAT", "json"),
