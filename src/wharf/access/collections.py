@@ -5,7 +5,7 @@ below it, so paths are the vocabulary of access control."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -29,8 +29,11 @@ BUILTIN_COLLECTIONS = [
 BUILTIN_IDS = frozenset(c[0] for c in BUILTIN_COLLECTIONS)
 
 # How many resources (services, containers, ...) carry a collection path. The control
-# plane plugs in a counter that asks the swarm; without one, none are assumed.
+# plane plugs in a counter that asks the swarm; without one, none are assumed. Routes
+# count before their transaction (the counter is async) and hand the results in as a
+# plain ``ResourceCounter``.
 ResourceCounter = Callable[[str], int]
+AsyncResourceCounter = Callable[[str], Awaitable[int]]
 
 
 class CollectionError(InvalidInput):

@@ -10,7 +10,7 @@ from pathlib import Path
 import click
 
 from wharf.cli.options import server_options, settings_from
-from wharf.core.app import build_services, create_app
+from wharf.core.app import Services, build_services, create_app
 from wharf.core.bootstrap import bootstrap
 from wharf.core.config import Settings
 from wharf.core.logging import configure_logging, get_logger
@@ -33,6 +33,19 @@ log = get_logger("up")
     help="URL clients use to reach Wharf (token realm); derived from requests if unset.",
 )
 @click.option(
+    "--docker-listen",
+    envvar="WHARF_DOCKER_LISTEN",
+    default=None,
+    help="host:port to serve the Docker API on (TLS; client bundles or Bearer tokens). "
+    "Not served when unset.",
+)
+@click.option(
+    "--engine",
+    envvar="WHARF_ENGINE",
+    default=None,
+    help="The swarm manager engine the control plane drives. [default: unix:///var/run/docker.sock]",
+)
+@click.option(
     "--log-format",
     type=click.Choice(["json", "text"]),
     default=None,
@@ -44,6 +57,8 @@ def up(
     data_dir: Path | None,
     database_url: str | None,
     public_url: str | None,
+    docker_listen: str | None,
+    engine: str | None,
     log_format: str | None,
 ) -> None:
     """Run Wharf: registry, token service and health endpoints in one process.
@@ -56,6 +71,8 @@ def up(
         data_dir=data_dir,
         database_url=database_url,
         public_url=public_url,
+        docker_listen=docker_listen,
+        engine=engine,
         log_format=log_format,
     )
     configure_logging(settings.log_level, settings.log_format)
@@ -66,6 +83,12 @@ def up(
     click.echo(f"  registry:  {base}/v2/   (docker login {settings.listen})")
     click.echo(f"  health:    {base}/_ping")
     click.echo(f"  metrics:   {base}/metrics")
+    click.echo(f"  web UI:    {base}/ui/")
+    if settings.docker_listen:
+        click.echo(
+            f"  docker:    tcp://{settings.docker_listen} (TLS; download a client bundle "
+            f"from {base}/api/clientbundle)"
+        )
     click.echo(f"  data:      {settings.data_dir.resolve()}")
     if result.generated_admin_password:
         click.echo(
@@ -77,14 +100,14 @@ def up(
     try:
         import uvloop
 
-        uvloop.run(_serve(settings, app))
+        uvloop.run(_serve(settings, app, services))
     except ImportError:  # pragma: no cover - uvloop is a dependency
-        asyncio.run(_serve(settings, app))
+        asyncio.run(_serve(settings, app, services))
     services.db.dispose()
     click.echo("Wharf stopped")
 
 
-async def _serve(settings: Settings, app: object) -> None:
+async def _serve(settings: Settings, app: object, services: Services) -> None:
     import logging
 
     from granian.constants import Interfaces
@@ -104,5 +127,43 @@ async def _serve(settings: Settings, app: object) -> None:
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, server.stop)
+    control = services.control
+    background: list[asyncio.Task[None]] = []
+    if settings.docker_listen:
+        host, port = settings.docker_listen.rsplit(":", 1)
+        await control.proxy.start(host, int(port), control.tls_context(settings))
+        background.append(asyncio.ensure_future(_label_nodes(services)))
+        log.info("serving the Docker API", extra={"listen": settings.docker_listen})
     log.info("serving", extra={"listen": settings.listen})
-    await server.serve()
+    try:
+        await server.serve()
+    finally:
+        for task in background:
+            task.cancel()
+        await control.proxy.stop()
+        await control.audit.stop()
+        await control.engine.close()
+
+
+async def _label_nodes(services: Services) -> None:
+    """Keep nodes' collection labels (which placement relies on) current."""
+    from wharf.control.settings import SchedulerSettings
+    from wharf.core.settings_store import get_section
+
+    control = services.control
+    last: tuple[int, SchedulerSettings] | None = None
+    rounds = 0
+    while True:
+        try:
+            snapshot = await services.access.snapshots.get()
+            settings = await services.db.run(lambda s: get_section(s, SchedulerSettings))
+            # Relabel when collections or settings changed, and every minute (new nodes).
+            if (snapshot.version, settings) != last or rounds % 12 == 0:
+                await control.labeler.sync(snapshot, settings)
+                last = (snapshot.version, settings)
+            rounds += 1
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            log.exception("node labelling failed")
+        await asyncio.sleep(5)

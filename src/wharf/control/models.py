@@ -30,3 +30,20 @@ class PublicKey(UUIDPrimaryKey, Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     expires_at: Mapped[datetime] = mapped_column()
 
+
+class AuditEvent(UUIDPrimaryKey, Base):
+    """One audited Docker API request: who, what, which collections, allowed or not.
+    Every mutating request and every denial is kept (reads too at level "request")."""
+
+    __tablename__ = "audit_events"
+
+    time: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    user: Mapped[str] = mapped_column(String(255), index=True)
+    method: Mapped[str] = mapped_column(String(8))
+    path: Mapped[str] = mapped_column(String(1024))
+    operations: Mapped[str] = mapped_column(String(1024), default="")
+    collections: Mapped[str] = mapped_column(String(2048), default="")
+    allowed: Mapped[bool] = mapped_column(index=True)
+    status: Mapped[int] = mapped_column()
+    message: Mapped[str] = mapped_column(Text, default="")
+    body: Mapped[str | None] = mapped_column(Text, default=None)

@@ -37,6 +37,10 @@ class Settings:
     # The Docker API endpoint as clients reach it (``host:port``), written into client
     # bundles; when empty, the host a bundle is requested from, on the default port.
     docker_public_url: str = ""
+    # host:port of the Docker API endpoint (TLS); empty: not served.
+    docker_listen: str = ""
+    # The engine the control plane drives (a swarm manager): unix:// or tcp://.
+    engine: str = "unix:///var/run/docker.sock"
     token_ttl_seconds: int = 300
     refresh_token_ttl_seconds: int = 30 * 24 * 3600
     # How long a successful Basic login on /v2/ is remembered so that argon2 is not
@@ -87,6 +91,8 @@ class Settings:
             service_name=_env("SERVICE_NAME", "wharf"),
             public_url=_env("PUBLIC_URL", ""),
             docker_public_url=_env("DOCKER_PUBLIC_URL", ""),
+            docker_listen=_env("DOCKER_LISTEN", ""),
+            engine=_env("ENGINE", "unix:///var/run/docker.sock"),
             token_ttl_seconds=int(_env("TOKEN_TTL", "300")),
             log_level=_env("LOG_LEVEL", "info"),
             log_format=_env("LOG_FORMAT", "json"),

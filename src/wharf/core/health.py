@@ -10,6 +10,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
+from wharf.control.engine import Engine
 from wharf.core.db import Database
 from wharf.core.logging import get_logger
 from wharf.core.metrics import Metrics
@@ -19,10 +20,13 @@ log = get_logger("health")
 
 
 class Health:
-    def __init__(self, db: Database, driver: BlobDriver, metrics: Metrics) -> None:
+    def __init__(
+        self, db: Database, driver: BlobDriver, metrics: Metrics, engine: Engine | None
+    ) -> None:
         self.db = db
         self.driver = driver
         self.metrics = metrics
+        self.engine = engine
 
     async def problems(self) -> list[str]:
         problems = []
@@ -38,6 +42,8 @@ class Health:
             await self.driver.delete(probe)
         except Exception as exc:
             problems.append(f"storage: {type(exc).__name__}: {exc}")
+        if self.engine is not None and not await self.engine.ping():
+            problems.append(f"engine: {self.engine.address} does not answer")
         return problems
 
     async def ping(self, request: Request) -> Response:

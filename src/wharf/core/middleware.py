@@ -48,7 +48,9 @@ class ObservabilityMiddleware:
         try:
             await self.app(scope, receive, send_wrapper)
         except Exception:
-            log.exception("unhandled error", extra={"method": scope["method"], "path": scope["path"]})
+            log.exception(
+                "unhandled error", extra={"method": scope["method"], "path": scope["path"]}
+            )
             raise
         finally:
             elapsed = time.perf_counter() - start

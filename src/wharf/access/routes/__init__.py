@@ -5,7 +5,7 @@ from __future__ import annotations
 from starlette.routing import BaseRoute
 
 from wharf.access.api_auth import ApiAuth
-from wharf.access.collections import ResourceCounter
+from wharf.access.collections import AsyncResourceCounter
 from wharf.access.routes.accounts import AccountRoutes
 from wharf.access.routes.auth import AuthRoutes
 from wharf.access.routes.rbac import RbacRoutes
@@ -17,7 +17,7 @@ from wharf.core.settings_store import Section
 def access_routes(
     auth: ApiAuth,
     snapshots: SnapshotCache,
-    resource_counter: ResourceCounter,
+    resource_counter: AsyncResourceCounter,
     settings_sections: list[type[Section]],
 ) -> list[BaseRoute]:
     return [

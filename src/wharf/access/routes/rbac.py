@@ -27,7 +27,7 @@ from wharf.core.api import bad_request, field, flag, json_body, paging
 
 class RbacRoutes:
     def __init__(
-        self, auth: ApiAuth, snapshots: SnapshotCache, resource_counter: coll.ResourceCounter
+        self, auth: ApiAuth, snapshots: SnapshotCache, resource_counter: coll.AsyncResourceCounter
     ) -> None:
         self.auth = auth
         self.snapshots = snapshots
@@ -110,10 +110,25 @@ class RbacRoutes:
 
         return JSONResponse(await self.auth.run(request, work), status_code=201)
 
+    async def _counts(self, key: str) -> coll.ResourceCounter:
+        """Resources in the collection and its subtree, counted before the transaction
+        (asking the swarm is async); a plain lookup for the sync services."""
+        snapshot = await self.snapshots.get()
+        cid = snapshot.by_path.get(key) if key.startswith("/") else key
+        node = snapshot.collections.get(cid or "")
+        if node is None:
+            return lambda _path: 0
+        prefix = node.path.rstrip("/") + "/"
+        below = (c.path for c in snapshot.collections.values() if c.path.startswith(prefix))
+        paths = [node.path, *below]
+        counts = {path: await self.count_resources(path) for path in paths}
+        return lambda path: counts.get(path, 0)
+
     async def collection(self, request: Request) -> Response:
         key = request.path_params["collection"]
         method = request.method
         data = await json_body(request) if method == "PATCH" else {}
+        counter = await self._counts(key) if method in ("PATCH", "DELETE") else (lambda _p: 0)
 
         def work(session: Session, actor: Account) -> dict[str, Any] | None:
             found = self._collection(session, actor, key)
@@ -121,12 +136,10 @@ class RbacRoutes:
                 return collection_view(found)
             require_admin(actor)
             if method == "DELETE":
-                coll.delete_collection(session, found.id, self.count_resources)
+                coll.delete_collection(session, found.id, counter)
                 return None
             name = field(data, "name", str, required=True)
-            return collection_view(
-                coll.rename_collection(session, found.id, name, self.count_resources)
-            )
+            return collection_view(coll.rename_collection(session, found.id, name, counter))
 
         result = await self.auth.run(request, work)
         return Response(status_code=204) if result is None else JSONResponse(result)

@@ -1,0 +1,126 @@
+"""The Docker engine Wharf drives: a JSON client for the lookups authorization needs
+(inspect a container, list a service's tasks...) and raw connections for forwarding.
+
+The address is ``unix:///path/to/docker.sock`` (the default, the local engine) or
+``tcp://host:port``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+from urllib.parse import quote, urlsplit
+
+import httpx
+
+API_VERSION = "v1.41"
+DEFAULT_ENGINE = "unix:///var/run/docker.sock"
+
+# Where each kind of object is inspected.
+INSPECT_PATHS = {
+    "containers": "/containers/{}/json",
+    "exec": "/exec/{}/json",
+    "images": "/images/{}/json",
+    "services": "/services/{}",
+    "tasks": "/tasks/{}",
+    "networks": "/networks/{}",
+    "volumes": "/volumes/{}",
+    "secrets": "/secrets/{}",
+    "configs": "/configs/{}",
+    "nodes": "/nodes/{}",
+}
+
+
+class EngineError(Exception):
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+
+
+class NotFoundInEngine(EngineError):
+    pass
+
+
+class EngineUnreachable(EngineError):
+    pass
+
+
+class Engine:
+    def __init__(self, address: str = DEFAULT_ENGINE) -> None:
+        self.address = address
+        parts = urlsplit(address)
+        if parts.scheme == "unix":
+            self.socket_path: str | None = parts.path
+            self.host: str | None = None
+            self.port = 0
+            transport = httpx.AsyncHTTPTransport(uds=parts.path)
+            base = "http://docker"
+        elif parts.scheme in ("tcp", "http"):
+            self.socket_path = None
+            self.host = parts.hostname or "127.0.0.1"
+            self.port = parts.port or 2375
+            transport = httpx.AsyncHTTPTransport()
+            base = f"http://{self.host}:{self.port}"
+        else:
+            raise ValueError(f"unsupported engine address {address!r}: use unix:// or tcp://")
+        self.client = httpx.AsyncClient(
+            transport=transport, base_url=f"{base}/{API_VERSION}", timeout=60.0
+        )
+
+    async def open(self) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
+        """A fresh raw connection to the engine, for forwarding one request."""
+        if self.socket_path is not None:
+            return await asyncio.open_unix_connection(self.socket_path, limit=2**20)
+        assert self.host is not None
+        return await asyncio.open_connection(self.host, self.port, limit=2**20)
+
+    async def get(self, path: str, **params: Any) -> Any:
+        try:
+            response = await self.client.get(path, params=params or None)
+        except httpx.TransportError as exc:
+            raise EngineUnreachable(
+                502, f"the engine at {self.address} is unreachable: {exc}"
+            ) from exc
+        return self._json(response)
+
+    async def post(self, path: str, body: Any = None, **params: Any) -> Any:
+        try:
+            response = await self.client.post(path, json=body, params=params or None)
+        except httpx.TransportError as exc:
+            raise EngineUnreachable(
+                502, f"the engine at {self.address} is unreachable: {exc}"
+            ) from exc
+        return self._json(response)
+
+    @staticmethod
+    def _json(response: httpx.Response) -> Any:
+        if response.status_code == 404:
+            raise NotFoundInEngine(404, _message(response))
+        if response.status_code >= 400:
+            raise EngineError(response.status_code, _message(response))
+        if not response.content:
+            return None
+        return response.json()
+
+    async def inspect(self, kind: str, ident: str) -> dict[str, Any]:
+        """One object by id or name; NotFoundInEngine when the engine knows none."""
+        result: dict[str, Any] = await self.get(INSPECT_PATHS[kind].format(quote(ident, safe="")))
+        return result
+
+    async def ping(self) -> bool:
+        try:
+            response = await self.client.get("/_ping", timeout=5.0)
+        except httpx.HTTPError:
+            return False
+        return response.status_code == 200
+
+    async def close(self) -> None:
+        await self.client.aclose()
+
+
+def _message(response: httpx.Response) -> str:
+    try:
+        return str(response.json().get("message", response.text))
+    except ValueError:
+        return response.text

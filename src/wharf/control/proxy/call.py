@@ -1,0 +1,217 @@
+"""One proxied request: who asks, what it touches, and what must happen to it.
+
+Handlers (one module per kind of object) fill in a :class:`Call`: the checks to make
+(operation, sub-options, collection — and the object acted upon, so that an invisible
+object can answer "not found"), a rewritten body (labels, placement), and a filter for
+the response. The server then decides, forwards and filters.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from wharf.access.collections import ROOT_ID
+from wharf.access.decide import AccessSnapshot, Decision, Requester, decide
+from wharf.access.operations import Operation, SubOption
+from wharf.access.principal import Principal
+from wharf.control.engine import Engine, NotFoundInEngine
+from wharf.control.proxy.wire import Framing, Request, read_body
+from wharf.control.resources import ACCESS_LABEL, KINDS, collection_of
+from wharf.control.settings import SchedulerSettings
+
+MAX_JSON_BODY = 16 * 1024 * 1024
+
+# The engine's own words for a missing object; an invisible one gets the same answer.
+NOT_FOUND = {
+    "containers": "No such container: {}",
+    "exec": "No such exec instance: {}",
+    "images": "no such image: {}: No such image: {}",
+    "services": "service {} not found",
+    "tasks": "task {} not found",
+    "networks": "network {} not found",
+    "volumes": "get {}: no such volume",
+    "secrets": "secret {} not found",
+    "configs": "config {} not found",
+    "nodes": "node {} not found",
+}
+
+
+class Refusal(Exception):
+    """Answer the client with this status and Docker-style ``{"message"}``; nothing is
+    forwarded."""
+
+    def __init__(self, status: int, message: str, decision: Decision | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+        self.decision = decision
+
+
+def not_found(kind: str, ident: str) -> Refusal:
+    return Refusal(404, NOT_FOUND[kind].format(ident, ident))
+
+
+@dataclass(frozen=True)
+class Target:
+    kind: str
+    ident: str
+
+
+@dataclass
+class Check:
+    operation: Operation
+    collection: str
+    sub_options: frozenset[SubOption] = frozenset()
+    # The existing object acted upon: if the caller cannot even see it, it is "not found".
+    target: Target | None = None
+
+
+ResponseFilter = Callable[[Any], Awaitable[Any]]
+EventFilter = Callable[[dict[str, Any]], Awaitable[bool]]
+
+
+@dataclass
+class Call:
+    request: Request
+    principal: Principal
+    requester: Requester
+    snapshot: AccessSnapshot
+    engine: Engine
+    scheduler: SchedulerSettings
+    reader: asyncio.StreamReader
+    body_framing: Framing
+    api_path: str  # the path without its /vX.YY prefix
+    checks: list[Check] = field(default_factory=list)
+    body: bytes | None = None
+    new_body: bytes | None = None
+    response_filter: ResponseFilter | None = None
+    event_filter: EventFilter | None = None
+    # Operation names for the audit log.
+    operations: list[str] = field(default_factory=list)
+    # Loads the caller's default collection path (only creates need it).
+    default_collection_loader: Callable[[], Awaitable[str]] | None = None
+
+    async def default_collection(self) -> str:
+        if self.default_collection_loader is None:
+            return "/"
+        return await self.default_collection_loader()
+
+    @property
+    def is_admin(self) -> bool:
+        return self.requester.is_admin
+
+    # -- the body ----------------------------------------------------------------------------
+
+    async def json_body(self) -> dict[str, Any]:
+        if self.body is None:
+            self.body = await read_body(self.reader, self.body_framing, MAX_JSON_BODY)
+        if not self.body:
+            return {}
+        try:
+            data = json.loads(self.body)
+        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+            raise Refusal(400, f"invalid JSON: {exc}") from None
+        if not isinstance(data, dict):
+            raise Refusal(400, "invalid JSON: expected an object")
+        return data
+
+    def replace_body(self, data: dict[str, Any]) -> None:
+        self.new_body = json.dumps(data).encode()
+
+    # -- decisions -----------------------------------------------------------------------------
+
+    def may(
+        self, operation: Operation, collection: str, subs: frozenset[SubOption] = frozenset()
+    ) -> bool:
+        return self._decide(operation, collection, subs).allowed
+
+    def _decide(
+        self, operation: Operation, collection: str, subs: frozenset[SubOption]
+    ) -> Decision:
+        cid = self.snapshot.by_path.get(collection, ROOT_ID)
+        return decide(self.requester, operation, subs, cid, self.snapshot)
+
+    def require(
+        self,
+        operation: Operation,
+        collection: str,
+        subs: frozenset[SubOption] | set[SubOption] = frozenset(),
+        target: Target | None = None,
+    ) -> None:
+        self.checks.append(Check(operation, collection, frozenset(subs), target))
+        self.operations.append(operation.value)
+
+    def authorize(self) -> None:
+        """Every check must pass; an invisible target is "not found", anything else a
+        403 naming the missing operation and collection."""
+        for check in self.checks:
+            decision = self._decide(check.operation, check.collection, check.sub_options)
+            if decision.allowed:
+                continue
+            if check.target is not None:
+                view = KINDS.get(check.target.kind, (None,))[0]
+                if view is None or view == check.operation or not self.may(view, check.collection):
+                    raise not_found(check.target.kind, check.target.ident)
+            raise Refusal(403, decision.message, decision)
+
+    def visible(self, kind: str, obj: dict[str, Any]) -> bool:
+        if self.is_admin:
+            return True
+        return self.may(KINDS[kind][0], collection_of(kind, obj, self.snapshot))
+
+    # -- objects -------------------------------------------------------------------------------
+
+    async def lookup(self, kind: str, ident: str) -> dict[str, Any] | None:
+        try:
+            return await self.engine.inspect(kind, ident)
+        except NotFoundInEngine:
+            return None
+
+    async def existing(
+        self,
+        kind: str,
+        ident: str,
+        operation: Operation,
+        subs: frozenset[SubOption] | set[SubOption] = frozenset(),
+    ) -> dict[str, Any] | None:
+        """Require ``operation`` on an existing object's collection. A missing object is
+        left to the engine (it answers "not found" itself)."""
+        obj = await self.lookup(kind, ident)
+        if obj is not None:
+            self.require(
+                operation, collection_of(kind, obj, self.snapshot), subs, Target(kind, ident)
+            )
+        return obj
+
+    async def referenced(self, kind: str, ident: str, operation: Operation) -> None:
+        """An object a create/update uses (a secret, a network...): it must exist and the
+        caller needs ``operation`` on it; invisible ones are "not found"."""
+        obj = await self.lookup(kind, ident)
+        if obj is None:
+            raise not_found(kind, ident)
+        self.require(operation, collection_of(kind, obj, self.snapshot), target=Target(kind, ident))
+
+    # -- where new objects go ---------------------------------------------------------------
+
+    async def target_collection(
+        self, labels: dict[str, str], stack_collection: str | None = None
+    ) -> str:
+        """The collection a new object goes to — its label, or the request's
+        ``X-Wharf-Collection``, or its stack's, or the caller's default — written into
+        its labels. The collection must exist; Wharf never creates one implicitly."""
+        path = (
+            labels.get(ACCESS_LABEL)
+            or self.request.head.get("x-wharf-collection")
+            or stack_collection
+            or await self.default_collection()
+        )
+        if path not in self.snapshot.by_path:
+            raise Refusal(
+                400, f"collection {path} does not exist; an administrator must create it first"
+            )
+        labels[ACCESS_LABEL] = path
+        return path

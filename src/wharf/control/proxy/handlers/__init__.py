@@ -1,0 +1,1 @@
+"""Per-kind request handlers of the Docker API proxy."""

@@ -1,0 +1,58 @@
+"""Pieces several handlers share: list filtering and creation into a collection."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from wharf.access.operations import Operation
+from wharf.control.proxy.call import Call
+from wharf.control.resources import ACCESS_LABEL, STACK_LABEL, labels_of
+
+
+def filter_list(call: Call, kind: str) -> None:
+    """Lists show only what the caller may view."""
+    if call.is_admin:
+        return
+
+    async def keep_visible(items: Any) -> Any:
+        if not isinstance(items, list):
+            return items
+        return [obj for obj in items if isinstance(obj, dict) and call.visible(kind, obj)]
+
+    call.response_filter = keep_visible
+
+
+async def stack_collection(call: Call, labels: dict[str, str]) -> str | None:
+    """The collection the other objects of the same stack went to: a stack lands in one
+    collection even though ``docker stack deploy`` creates its objects one by one."""
+    stack = labels.get(STACK_LABEL)
+    if not stack or labels.get(ACCESS_LABEL):
+        return None
+    label_filter = f'{{"label":["{STACK_LABEL}={stack}"]}}'
+    for kind, path in (
+        ("services", "/services"),
+        ("networks", "/networks"),
+        ("secrets", "/secrets"),
+        ("configs", "/configs"),
+    ):
+        for obj in await call.engine.get(path, filters=label_filter) or []:
+            found = labels_of(kind, obj).get(ACCESS_LABEL)
+            if found:
+                return found
+    return None
+
+
+async def create_labelled(
+    call: Call, kind: str, operation: Operation, labels_at: list[str]
+) -> None:
+    """``POST /<kind>/create`` for objects whose only stake is their collection
+    (secrets, configs, networks): label it, require ``operation`` there."""
+    body = await call.json_body()
+    holder: dict[str, Any] = body
+    for key in labels_at:
+        holder = holder.setdefault(key, {}) if key != labels_at[-1] else holder
+    labels = dict(holder.get(labels_at[-1]) or {})
+    path = await call.target_collection(labels, await stack_collection(call, labels))
+    holder[labels_at[-1]] = labels
+    call.replace_body(body)
+    call.require(operation, path)

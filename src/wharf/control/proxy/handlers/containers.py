@@ -1,0 +1,116 @@
+"""Containers and exec instances."""
+
+from __future__ import annotations
+
+import re
+
+from wharf.access.operations import Operation, SubOption
+from wharf.control.proxy.call import Call, Refusal, not_found
+from wharf.control.proxy.handlers.common import filter_list, stack_collection
+from wharf.control.scheduling import check_container_placement
+from wharf.control.specs import container_needs
+
+Op = Operation
+
+# POST /containers/{id}/<action> → operation
+ACTIONS = {
+    "start": Op.CONTAINER_START,
+    "stop": Op.CONTAINER_STOP,
+    "restart": Op.CONTAINER_RESTART,
+    "kill": Op.CONTAINER_KILL,
+    "pause": Op.CONTAINER_PAUSE,
+    "unpause": Op.CONTAINER_UNPAUSE,
+    "rename": Op.CONTAINER_RENAME,
+    "resize": Op.CONTAINER_RESIZE,
+    "wait": Op.CONTAINER_WAIT,
+    "attach": Op.CONTAINER_ATTACH,
+    "update": Op.CONTAINER_UPDATE,
+    "exec": Op.CONTAINER_EXEC,
+}
+# GET /containers/{id}/<what> → operation
+READS = {
+    "json": Op.CONTAINER_VIEW,
+    "top": Op.CONTAINER_TOP,
+    "logs": Op.CONTAINER_LOGS,
+    "changes": Op.CONTAINER_CHANGES,
+    "export": Op.CONTAINER_EXPORT,
+    "stats": Op.CONTAINER_STATS,
+    "attach/ws": Op.CONTAINER_ATTACH,
+}
+
+
+async def list_containers(call: Call, m: re.Match[str]) -> None:
+    filter_list(call, "containers")
+
+
+async def create(call: Call, m: re.Match[str]) -> None:
+    body = await call.json_body()
+    labels = dict(body.get("Labels") or {})
+    path = await call.target_collection(labels, await stack_collection(call, labels))
+    body["Labels"] = labels
+    needs = container_needs(body)
+    call.require(Op.CONTAINER_CREATE, path, needs.sub_options)
+    if needs.volume_driver_options:
+        call.require(Op.VOLUME_CREATE, path, {SubOption.LOCAL_DRIVER_OPTIONS})
+    for volume in needs.volumes:
+        await _volume(call, volume, path)
+    for network in needs.networks:
+        await call.referenced("networks", network, Op.NETWORK_CONNECT)
+    for other in needs.containers:
+        await call.referenced("containers", other, Op.CONTAINER_VIEW)
+    call.authorize()  # what the container may do is judged before where it may run
+    await check_container_placement(call, path)
+    call.replace_body(body)
+
+
+async def _volume(call: Call, name: str, path: str) -> None:
+    """A named volume: attach needs rights on its collection; one that does not exist yet
+    is created by the engine in the container's collection."""
+    existing = await call.lookup("volumes", name)
+    if existing is None:
+        call.require(Op.VOLUME_CREATE, path)
+    else:
+        await call.existing("volumes", name, Op.VOLUME_CREATE)
+
+
+async def read(call: Call, m: re.Match[str]) -> None:
+    await call.existing("containers", m["id"], READS[m["what"]])
+
+
+async def action(call: Call, m: re.Match[str]) -> None:
+    ident, verb = m["id"], m["action"]
+    operation = ACTIONS[verb]
+    if verb == "exec":
+        body = await call.json_body()
+        subs = {SubOption.PRIVILEGED} if body.get("Privileged") else set()
+        await call.existing("containers", ident, Op.CONTAINER_EXEC)
+        if subs:
+            await call.existing("containers", ident, Op.CONTAINER_CREATE, subs)
+        return
+    await call.existing("containers", ident, operation)
+
+
+async def remove(call: Call, m: re.Match[str]) -> None:
+    await call.existing("containers", m["id"], Op.CONTAINER_REMOVE)
+
+
+async def archive(call: Call, m: re.Match[str]) -> None:
+    operation = Op.CONTAINER_FS_WRITE if call.request.method == "PUT" else Op.CONTAINER_FS_READ
+    await call.existing("containers", m["id"], operation)
+
+
+async def exec_instance(call: Call, m: re.Match[str]) -> None:
+    """/exec/{id}/start|resize|json act on the exec's container."""
+    instance = await call.lookup("exec", m["id"])
+    if instance is None:
+        return  # the engine answers "No such exec instance"
+    container = str(instance.get("ContainerID", ""))
+    operation = Op.CONTAINER_VIEW if m["what"] == "json" else Op.CONTAINER_EXEC
+    obj = await call.existing("containers", container, operation)
+    if obj is None:
+        raise not_found("exec", m["id"])
+
+
+async def admin_only(call: Call, m: re.Match[str] | None = None) -> None:
+    if not call.is_admin:
+        raise Refusal(403, "access denied: only administrators may do this")
