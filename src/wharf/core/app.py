@@ -30,9 +30,11 @@ from wharf.core.middleware import ObservabilityMiddleware
 from wharf.core.settings_store import InvalidSetting
 from wharf.registry import SETTINGS_SECTIONS as REGISTRY_SETTINGS
 from wharf.registry import RegistryServices, build_registry, grant_registry, grant_repository
+from wharf.registry.api_v0_images import ImageAPI
 from wharf.registry.errors import RegistryError
 from wharf.registry.responses import error_response
 from wharf.storage import BlobDriver, build_driver
+from wharf.web.routes import web_routes
 
 log = get_logger("app")
 
@@ -95,6 +97,8 @@ def create_app(settings: Settings, services: Services | None = None) -> Observab
         *BundleRoutes(services.access.api_auth, ca, settings.docker_public_url).routes(),
         *services.registry.api.routes(),
         *services.registry.repositories.routes(),
+        *ImageAPI(services.access.api_auth, services.storage).routes(),
+        *web_routes(),
     ]
     app = Starlette(
         routes=routes,
