@@ -46,6 +46,14 @@ log = get_logger("up")
     help="The swarm manager engine the control plane drives. [default: unix:///var/run/docker.sock]",
 )
 @click.option(
+    "--node-engine",
+    "node_engines",
+    multiple=True,
+    envvar="WHARF_NODE_ENGINES",
+    help="HOSTNAME=ADDRESS of a node's engine (repeatable); containers are placed on the "
+    "nodes their owner may schedule on. Without any, containers run on --engine.",
+)
+@click.option(
     "--log-format",
     type=click.Choice(["json", "text"]),
     default=None,
@@ -59,6 +67,7 @@ def up(
     public_url: str | None,
     docker_listen: str | None,
     engine: str | None,
+    node_engines: tuple[str, ...],
     log_format: str | None,
 ) -> None:
     """Run Wharf: registry, token service and health endpoints in one process.
@@ -73,6 +82,7 @@ def up(
         public_url=public_url,
         docker_listen=docker_listen,
         engine=engine,
+        node_engines=",".join(node_engines) or None,
         log_format=log_format,
     )
     configure_logging(settings.log_level, settings.log_format)

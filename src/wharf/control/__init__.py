@@ -11,6 +11,7 @@ from wharf.access import AccessServices
 from wharf.access.interfaces import Conflict
 from wharf.control.audit import AuditLog
 from wharf.control.engine import Engine, EngineError, EngineUnreachable
+from wharf.control.engines import EngineSet, parse_node_engines
 from wharf.control.pki import CertificateAuthority, ensure_server_cert, split_listen_names
 from wharf.control.proxy.server import DockerProxy
 from wharf.control.resources import ACCESS_LABEL
@@ -72,11 +73,12 @@ class ControlServices:
 
 def build_control(settings: Settings, db: Database, access: AccessServices) -> ControlServices:
     engine = Engine(settings.engine)
+    engines = EngineSet(engine, parse_node_engines(settings.node_engines))
     audit = AuditLog(db)
     return ControlServices(
         engine=engine,
         ca=CertificateAuthority.load_or_create(settings.keys_dir),
         audit=audit,
-        proxy=DockerProxy(db, engine, access.snapshots, access.api_auth, audit),
+        proxy=DockerProxy(db, engines, access.snapshots, access.api_auth, audit),
         labeler=NodeLabeler(engine),
     )

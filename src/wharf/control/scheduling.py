@@ -75,8 +75,12 @@ def place_service(call: Call, spec: dict[str, Any], path: str) -> None:
 
 
 async def check_container_placement(call: Call, path: str) -> None:
-    """A container runs on the engine Wharf forwards to: that node must be in the
-    caller's schedulable subtree."""
+    """A container runs on the engine Wharf forwards it to: with node engines, the least
+    busy node in the caller's schedulable subtree; otherwise the manager's engine, which
+    must then be in that subtree."""
+    if call.engines is not None and call.engines.multi:
+        await _choose_node(call, path)
+        return
     node = await local_node(call.engine)
     if node is None:
         return  # a standalone engine: no swarm, no node collections
@@ -99,6 +103,38 @@ async def check_container_placement(call: Call, path: str) -> None:
     root = schedulable_root(call.requester, path, call.snapshot)
     if root is None or root not in flags:
         raise _refuse_schedule(collection_of("nodes", node, call.snapshot))
+
+
+async def _choose_node(call: Call, path: str) -> None:
+    assert call.engines is not None
+    root = None if call.is_admin else schedulable_root(call.requester, path, call.snapshot)
+    if not call.is_admin and root is None:
+        raise _refuse_schedule(path)
+    candidates = []
+    for node in await call.engine.get("/nodes") or []:
+        spec = node.get("Spec") or {}
+        hostname = str((node.get("Description") or {}).get("Hostname", ""))
+        if (node.get("Status") or {}).get("State") != "ready" or spec.get(
+            "Availability"
+        ) != "active":
+            continue
+        if call.engines.for_hostname(hostname) is None:
+            continue
+        manager = spec.get("Role") == "manager"
+        if call.is_admin:
+            if manager and not call.scheduler.enable_admin_ucp_scheduling:
+                continue
+        else:
+            flags = node_labels(node, call.snapshot, call.scheduler)
+            if flags.get(f"{COLLECTION_FLAG_PREFIX}{root}") != "true":
+                continue
+        candidates.append(hostname)
+    engine = await call.engines.least_busy(candidates)
+    if engine is None:
+        from wharf.control.proxy.call import Refusal
+
+        raise Refusal(409, f"no node available to schedule on for {path}")
+    call.forward_engine = engine
 
 
 _local_node_cache: dict[str, tuple[float, dict[str, Any] | None]] = {}

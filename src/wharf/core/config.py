@@ -41,6 +41,8 @@ class Settings:
     docker_listen: str = ""
     # The engine the control plane drives (a swarm manager): unix:// or tcp://.
     engine: str = "unix:///var/run/docker.sock"
+    # Every node's engine, "HOSTNAME=ADDRESS,..." — containers are placed on them.
+    node_engines: str = ""
     token_ttl_seconds: int = 300
     refresh_token_ttl_seconds: int = 30 * 24 * 3600
     # How long a successful Basic login on /v2/ is remembered so that argon2 is not
@@ -93,6 +95,7 @@ class Settings:
             docker_public_url=_env("DOCKER_PUBLIC_URL", ""),
             docker_listen=_env("DOCKER_LISTEN", ""),
             engine=_env("ENGINE", "unix:///var/run/docker.sock"),
+            node_engines=_env("NODE_ENGINES", ""),
             token_ttl_seconds=int(_env("TOKEN_TTL", "300")),
             log_level=_env("LOG_LEVEL", "info"),
             log_format=_env("LOG_FORMAT", "json"),

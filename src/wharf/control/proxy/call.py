@@ -19,6 +19,7 @@ from wharf.access.decide import AccessSnapshot, Decision, Requester, decide
 from wharf.access.operations import Operation, SubOption
 from wharf.access.principal import Principal
 from wharf.control.engine import Engine, NotFoundInEngine
+from wharf.control.engines import EngineSet
 from wharf.control.proxy.wire import Framing, Request, read_body
 from wharf.control.resources import ACCESS_LABEL, KINDS, collection_of
 from wharf.control.settings import SchedulerSettings
@@ -94,6 +95,10 @@ class Call:
     operations: list[str] = field(default_factory=list)
     # Loads the caller's default collection path (only creates need it).
     default_collection_loader: Callable[[], Awaitable[str]] | None = None
+    # Every engine of the swarm (node engines hold containers), and the one this request
+    # goes to when it is not the manager.
+    engines: EngineSet | None = None
+    forward_engine: Engine | None = None
 
     async def default_collection(self) -> str:
         if self.default_collection_loader is None:
@@ -166,10 +171,19 @@ class Call:
     # -- objects -------------------------------------------------------------------------------
 
     async def lookup(self, kind: str, ident: str) -> dict[str, Any] | None:
+        if kind in ("containers", "exec") and self.engines is not None and self.engines.multi:
+            found = await self.engines.locate(kind, ident)
+            return found[1] if found else None
         try:
             return await self.engine.inspect(kind, ident)
         except NotFoundInEngine:
             return None
+
+    def _target_engine(self, kind: str, ident: str) -> None:
+        """Requests about a container go to the engine that holds it (found by the
+        lookup just made)."""
+        if kind in ("containers", "exec") and self.engines is not None and self.engines.multi:
+            self.forward_engine = self.engines.located(kind, ident)
 
     async def existing(
         self,
@@ -182,6 +196,7 @@ class Call:
         left to the engine (it answers "not found" itself)."""
         obj = await self.lookup(kind, ident)
         if obj is not None:
+            self._target_engine(kind, ident)
             self.require(
                 operation, collection_of(kind, obj, self.snapshot), subs, Target(kind, ident)
             )

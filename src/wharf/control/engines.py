@@ -1,0 +1,119 @@
+"""The engines of a swarm as the control plane sees them: the manager it forwards swarm
+requests to, and — when configured — every node's engine, where containers live.
+
+Swarm mode schedules services; plain containers stay on the engine that creates them. So
+that ``docker run`` through Wharf lands on a node the caller may schedule on (UCP did this
+with classic Swarm), Wharf creates containers on a chosen node's engine and finds them
+again there for every later request. Without node engines everything goes to the manager.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from typing import Any
+
+from wharf.control.engine import Engine, EngineError, NotFoundInEngine
+
+LOCATION_TTL = 60.0
+
+
+def parse_node_engines(text: str) -> dict[str, str]:
+    """``m1=unix:///a.sock,w1=tcp://10.0.0.5:2375`` → {hostname: address}."""
+    result: dict[str, str] = {}
+    for part in text.replace("\n", ",").split(","):
+        part = part.strip()
+        if not part:
+            continue
+        name, sep, address = part.partition("=")
+        if not sep or not name or not address:
+            raise ValueError(f"node engine {part!r}: use NODE=ADDRESS")
+        result[name.strip()] = address.strip()
+    return result
+
+
+class EngineSet:
+    def __init__(self, manager: Engine, node_addresses: dict[str, str] | None = None) -> None:
+        self.manager = manager
+        self.nodes: dict[str, Engine] = {
+            name: manager if address == manager.address else Engine(address)
+            for name, address in (node_addresses or {}).items()
+        }
+        self._located: dict[tuple[str, str], tuple[Engine, float]] = {}
+
+    @property
+    def multi(self) -> bool:
+        return bool(self.nodes)
+
+    def all(self) -> list[Engine]:
+        engines = [self.manager]
+        engines += [e for e in self.nodes.values() if e is not self.manager]
+        return engines
+
+    def for_hostname(self, hostname: str) -> Engine | None:
+        return self.nodes.get(hostname)
+
+    async def locate(self, kind: str, ident: str) -> tuple[Engine, dict[str, Any]] | None:
+        """The engine holding container (or exec instance) ``ident``, and the object;
+        None when no engine knows it."""
+        cached = self._located.get((kind, ident))
+        if cached and cached[1] > time.monotonic():
+            try:
+                return cached[0], await cached[0].inspect(kind, ident)
+            except NotFoundInEngine:
+                self._located.pop((kind, ident), None)
+        for engine in self.all():
+            try:
+                obj = await engine.inspect(kind, ident)
+            except NotFoundInEngine:
+                continue
+            except EngineError:
+                continue  # a node down: its containers are unreachable anyway
+            self.remember(kind, ident, engine)
+            return engine, obj
+        return None
+
+    def located(self, kind: str, ident: str) -> Engine | None:
+        cached = self._located.get((kind, ident))
+        return cached[0] if cached else None
+
+    def remember(self, kind: str, ident: str, engine: Engine) -> None:
+        self._located[(kind, ident)] = (engine, time.monotonic() + LOCATION_TTL)
+
+    async def other_containers(self, params: dict[str, str]) -> list[Any]:
+        """Containers of every node engine but the manager (whose list the request
+        itself returns)."""
+        others = [e for e in self.all() if e is not self.manager]
+
+        async def one(engine: Engine) -> list[Any]:
+            try:
+                found = await engine.get("/containers/json", **params)
+            except EngineError:
+                return []
+            return found if isinstance(found, list) else []
+
+        lists = await asyncio.gather(*(one(e) for e in others))
+        return [c for found in lists for c in found]
+
+    async def least_busy(self, hostnames: list[str]) -> Engine | None:
+        """Spread containers: the candidate engine running the fewest."""
+        candidates = [(h, e) for h in hostnames if (e := self.nodes.get(h)) is not None]
+
+        async def load(engine: Engine) -> int:
+            try:
+                info = await engine.get("/info")
+            except EngineError:
+                return 1 << 30
+            return int((info or {}).get("ContainersRunning", 0))
+
+        if not candidates:
+            return None
+        loads = await asyncio.gather(*(load(e) for _, e in candidates))
+        best = min(zip(loads, range(len(candidates)), strict=True))
+        if best[0] >= 1 << 30:
+            return None
+        return candidates[best[1]][1]
+
+    async def close(self) -> None:
+        for engine in self.all():
+            await engine.close()
