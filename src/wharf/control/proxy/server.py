@@ -29,7 +29,7 @@ from wharf.access.principal import Principal
 from wharf.access.snapshot import SnapshotCache
 from wharf.control.audit import AuditLog, AuditRecord
 from wharf.control.bundles import identify_certificate
-from wharf.control.engine import Engine
+from wharf.control.engines import EngineSet
 from wharf.control.proxy import tls
 from wharf.control.proxy.call import Call, Refusal
 from wharf.control.proxy.routes import api_path, match
@@ -76,13 +76,14 @@ class DockerProxy:
     def __init__(
         self,
         db: Database,
-        engine: Engine,
+        engines: EngineSet,
         snapshots: SnapshotCache,
         api_auth: ApiAuth,
         audit: AuditLog,
     ) -> None:
         self.db = db
-        self.engine = engine
+        self.engines = engines
+        self.engine = engines.manager
         self.snapshots = snapshots
         self.api_auth = api_auth
         self.audit = audit
@@ -158,6 +159,7 @@ class DockerProxy:
                 json_response(
                     401,
                     {"message": "authentication required: use a client bundle or a Bearer token"},
+                    head_only=request.method == "HEAD",
                 )
             )
             await writer.drain()
@@ -176,6 +178,7 @@ class DockerProxy:
             body_framing=framing,
             api_path=path,
             default_collection_loader=lambda: self._default_collection(principal),
+            engines=self.engines,
         )
         try:
             handler, found = match(request.method, path)
@@ -184,7 +187,13 @@ class DockerProxy:
         except Refusal as refusal:
             if call.body is None:
                 await discard(reader, framing)
-            writer.write(json_response(refusal.status, {"message": refusal.message}))
+            writer.write(
+                json_response(
+                    refusal.status,
+                    {"message": refusal.message},
+                    head_only=request.method == "HEAD",
+                )
+            )
             await writer.drain()
             self.audit.record(self._audit(call, False, refusal.status, refusal.message, started))
             return True
@@ -242,12 +251,19 @@ class DockerProxy:
         """Send the (possibly rewritten) request to the engine and relay the answer.
         Returns the status and whether the client connection may carry on."""
         request = call.request
+        engine = call.forward_engine or self.engine
         try:
-            e_reader, e_writer = await self.engine.open()
+            e_reader, e_writer = await engine.open()
         except OSError as exc:
             if call.body is None:
                 await discard(reader, call.body_framing)
-            writer.write(json_response(502, {"message": f"the engine is unreachable: {exc}"}))
+            writer.write(
+                json_response(
+                    502,
+                    {"message": f"the engine is unreachable: {exc}"},
+                    head_only=request.method == "HEAD",
+                )
+            )
             await writer.drain()
             return 502, True
         try:

@@ -274,8 +274,10 @@ class _Sink:
         return None
 
 
-def json_response(status: int, payload: Any, reason: str = "") -> bytes:
-    """A complete response with a JSON body, in the engine's style."""
+def json_response(status: int, payload: Any, reason: str = "", *, head_only: bool = False) -> bytes:
+    """A complete response with a JSON body, in the engine's style. ``head_only``: the
+    answer to a HEAD request, whose head announces the body but must not carry it (the
+    client would read those bytes as an unsolicited response)."""
     body = json.dumps(payload).encode()
     head = Head(
         f"HTTP/1.1 {status} {reason or _REASONS.get(status, 'Error')}",
@@ -286,7 +288,7 @@ def json_response(status: int, payload: Any, reason: str = "") -> bytes:
             ("Server", "Wharf"),
         ],
     )
-    return head.encode() + body
+    return head.encode() if head_only else head.encode() + body
 
 
 _REASONS = {

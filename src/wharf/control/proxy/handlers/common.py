@@ -56,3 +56,19 @@ async def create_labelled(
     holder[labels_at[-1]] = labels
     call.replace_body(body)
     call.require(operation, path)
+
+
+def label_new_volume(mount: dict[str, Any], new: set[str], path: str) -> bool:
+    """Label a volume mount whose named volume the engine will create (its name is in
+    ``new``) with the collection ``path``, so that it lands there and not in ``/``."""
+    source = str(mount.get("Source") or "")
+    if str(mount.get("Type", "volume")).lower() != "volume" or source not in new:
+        return False
+    options = mount.get("VolumeOptions")
+    if not isinstance(options, dict):
+        options = mount["VolumeOptions"] = {}
+    labels = options.get("Labels")
+    if not isinstance(labels, dict):
+        labels = options["Labels"] = {}
+    labels[ACCESS_LABEL] = path
+    return True

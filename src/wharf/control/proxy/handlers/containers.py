@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from wharf.access.operations import Operation, SubOption
+from wharf.control.engine import EngineError
 from wharf.control.proxy.call import Call, Refusal, not_found
-from wharf.control.proxy.handlers.common import filter_list, stack_collection
+from wharf.control.proxy.handlers.common import filter_list, label_new_volume, stack_collection
+from wharf.control.resources import ACCESS_LABEL
 from wharf.control.scheduling import check_container_placement
 from wharf.control.specs import container_needs
 
@@ -40,7 +43,21 @@ READS = {
 
 
 async def list_containers(call: Call, m: re.Match[str]) -> None:
+    """Every node's containers (with node engines), each shown only if visible."""
     filter_list(call, "containers")
+    if call.engines is None or not call.engines.multi:
+        return
+    visible_only = call.response_filter
+    params = {k: v[-1] for k, v in call.request.query.items()}
+    engines = call.engines
+
+    async def everywhere(items: Any) -> Any:
+        if isinstance(items, list):
+            seen = {c.get("Id") for c in items if isinstance(c, dict)}
+            items += [c for c in await engines.other_containers(params) if c.get("Id") not in seen]
+        return await visible_only(items) if visible_only is not None else items
+
+    call.response_filter = everywhere
 
 
 async def create(call: Call, m: re.Match[str]) -> None:
@@ -52,25 +69,51 @@ async def create(call: Call, m: re.Match[str]) -> None:
     call.require(Op.CONTAINER_CREATE, path, needs.sub_options)
     if needs.volume_driver_options:
         call.require(Op.VOLUME_CREATE, path, {SubOption.LOCAL_DRIVER_OPTIONS})
-    for volume in needs.volumes:
-        await _volume(call, volume, path)
+    new_volumes = [volume for volume in needs.volumes if await _volume(call, volume, path)]
     for network in needs.networks:
         await call.referenced("networks", network, Op.NETWORK_CONNECT)
     for other in needs.containers:
         await call.referenced("containers", other, Op.CONTAINER_VIEW)
     call.authorize()  # what the container may do is judged before where it may run
     await check_container_placement(call, path)
+    await _create_volumes(call, body, new_volumes, path)
     call.replace_body(body)
 
 
-async def _volume(call: Call, name: str, path: str) -> None:
+async def _volume(call: Call, name: str, path: str) -> bool:
     """A named volume: attach needs rights on its collection; one that does not exist yet
-    is created by the engine in the container's collection."""
+    is created in the container's collection (True)."""
     existing = await call.lookup("volumes", name)
     if existing is None:
         call.require(Op.VOLUME_CREATE, path)
-    else:
-        await call.existing("volumes", name, Op.VOLUME_CREATE)
+        return True
+    await call.existing("volumes", name, Op.VOLUME_CREATE)
+    return False
+
+
+async def _create_volumes(call: Call, body: dict[str, Any], names: list[str], path: str) -> None:
+    """The engine would create missing named volumes without a collection label (in
+    ``/``, where their owner cannot see them): ``--mount`` ones get the label in their
+    volume options, ``-v name:/dir`` ones are created here, labelled, first."""
+    if not names:
+        return
+    host = body.get("HostConfig") or {}
+    pending = set(names)
+    for mount in host.get("Mounts") or []:
+        if isinstance(mount, dict) and label_new_volume(mount, pending, path):
+            pending.discard(str(mount["Source"]))
+    for name in sorted(pending):
+        try:
+            await call.engine.post(
+                "/volumes/create",
+                {
+                    "Name": name,
+                    "Driver": host.get("VolumeDriver") or "local",
+                    "Labels": {ACCESS_LABEL: path},
+                },
+            )
+        except EngineError as exc:
+            raise Refusal(exc.status, exc.message) from None
 
 
 async def read(call: Call, m: re.Match[str]) -> None:

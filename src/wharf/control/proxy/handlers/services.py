@@ -7,12 +7,13 @@ from typing import Any
 
 from wharf.access.operations import Operation, SubOption
 from wharf.control.proxy.call import Call, Target
-from wharf.control.proxy.handlers.common import filter_list, stack_collection
-from wharf.control.resources import ACCESS_LABEL, collection_of
+from wharf.control.proxy.handlers.common import filter_list, label_new_volume, stack_collection
+from wharf.control.resources import ACCESS_LABEL, collection_of, is_builtin_network
 from wharf.control.scheduling import place_service
 from wharf.control.specs import service_needs
 
 Op = Operation
+_MODES = {"host": SubOption.HOST_NETWORKING, "bridge": SubOption.BRIDGE_NETWORKING}
 
 
 async def list_services(call: Call, m: re.Match[str]) -> None:
@@ -31,13 +32,22 @@ async def _check_spec(call: Call, spec: dict[str, Any], operation: Operation, pa
     """Everything a service spec touches: sub-options on the service's collection, every
     secret, config and network it names, and named volumes; then placement."""
     needs = service_needs(spec)
+    # The CLI names networks by id: the swarm's predefined host and bridge networks are
+    # networking modes (sub-options), not networks in a collection.
+    for network in list(needs.networks):
+        found = await call.lookup("networks", network)
+        if found is not None and is_builtin_network(found) and found.get("Name") in _MODES:
+            needs.networks.remove(network)
+            needs.sub_options.add(_MODES[found["Name"]])
     call.require(operation, path, needs.sub_options)
     if needs.volume_driver_options:
         call.require(Op.VOLUME_CREATE, path, {SubOption.LOCAL_DRIVER_OPTIONS})
+    new_volumes = set()
     for volume in needs.volumes:
         existing = await call.lookup("volumes", volume)
         if existing is None:
             call.require(Op.VOLUME_CREATE, path)
+            new_volumes.add(volume)
         else:
             call.require(
                 Op.VOLUME_CREATE,
@@ -50,7 +60,13 @@ async def _check_spec(call: Call, spec: dict[str, Any], operation: Operation, pa
         await call.referenced("configs", config, Op.CONFIG_USE)
     for network in needs.networks:
         await call.referenced("networks", network, Op.NETWORK_CONNECT)
+    call.authorize()  # what the service may do is judged before where it may run
     place_service(call, spec, path)
+    # Volumes the tasks' engines create: in the service's collection, not in /.
+    container = spec.get("TaskTemplate", {}).get("ContainerSpec") or {}
+    for mount in container.get("Mounts") or []:
+        if isinstance(mount, dict):
+            label_new_volume(mount, new_volumes, path)
 
 
 async def create(call: Call, m: re.Match[str]) -> None:
