@@ -50,7 +50,9 @@ mount --bind "$hd/etc-docker" /etc/docker
 """
 
 
-def _sh(*args: str, check: bool = True, input: str | None = None) -> subprocess.CompletedProcess[str]:
+def _sh(
+    *args: str, check: bool = True, input: str | None = None
+) -> subprocess.CompletedProcess[str]:
     return subprocess.run(list(args), check=check, capture_output=True, text=True, input=input)
 
 
@@ -83,7 +85,11 @@ class Host:
         return _sh("docker", "-H", self.engine, *args, check=check)
 
     def api(self) -> httpx.Client:
-        return httpx.Client(transport=httpx.HTTPTransport(uds=str(self.socket)), base_url="http://docker/v1.41", timeout=30)
+        return httpx.Client(
+            transport=httpx.HTTPTransport(uds=str(self.socket)),
+            base_url="http://docker/v1.41",
+            timeout=30,
+        )
 
 
 @dataclass
@@ -110,9 +116,13 @@ class Cluster:
         root.mkdir(parents=True, exist_ok=True)
         cluster = cls(root)
         for i in range(managers):
-            cluster.hosts.append(Host(f"m{i + 1}", "manager", f"{SUBNET}.{11 + i}", root / f"m{i + 1}"))
+            cluster.hosts.append(
+                Host(f"m{i + 1}", "manager", f"{SUBNET}.{11 + i}", root / f"m{i + 1}")
+            )
         for i in range(workers):
-            cluster.hosts.append(Host(f"w{i + 1}", "worker", f"{SUBNET}.{101 + i}", root / f"w{i + 1}"))
+            cluster.hosts.append(
+                Host(f"w{i + 1}", "worker", f"{SUBNET}.{101 + i}", root / f"w{i + 1}")
+            )
         try:
             cluster._network()
             for host in cluster.hosts:
@@ -128,14 +138,29 @@ class Cluster:
         _sh("ip", "-n", BRIDGE_NS, "link", "set", "lo", "up")
         _sh("ip", "-n", BRIDGE_NS, "link", "add", "br0", "type", "bridge")
         _sh("ip", "-n", BRIDGE_NS, "link", "set", "br0", "up")
-        _sh("ip", "link", "add", ROOT_IF, "type", "veth", "peer", "name", "root", "netns", BRIDGE_NS)
+        _sh(
+            "ip", "link", "add", ROOT_IF, "type", "veth", "peer", "name", "root", "netns", BRIDGE_NS
+        )
         _sh("ip", "-n", BRIDGE_NS, "link", "set", "root", "master", "br0", "up")
         _sh("ip", "addr", "add", f"{SUBNET}.1/24", "dev", ROOT_IF)
         _sh("ip", "link", "set", ROOT_IF, "up")
         for host in self.hosts:
             _sh("ip", "netns", "add", host.netns)
-            _sh("ip", "-n", BRIDGE_NS, "link", "add", host.name, "type", "veth", "peer", "name", "eth0",
-                "netns", host.netns)
+            _sh(
+                "ip",
+                "-n",
+                BRIDGE_NS,
+                "link",
+                "add",
+                host.name,
+                "type",
+                "veth",
+                "peer",
+                "name",
+                "eth0",
+                "netns",
+                host.netns,
+            )
             _sh("ip", "-n", BRIDGE_NS, "link", "set", host.name, "master", "br0", "up")
             _sh("ip", "-n", host.netns, "link", "set", "lo", "up")
             _sh("ip", "-n", host.netns, "addr", "add", f"{host.ip}/24", "dev", "eth0")
@@ -144,9 +169,23 @@ class Cluster:
     def _start(self, host: Host, timeout: float) -> None:
         host.dir.mkdir(parents=True, exist_ok=True)
         host.holder = subprocess.Popen(
-            ["nsenter", f"--net=/run/netns/{host.netns}", "--", "unshare", "--mount", "--uts", "--ipc",
-             "--propagation", "slave", "--", "sleep", "infinity"],
-            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            [
+                "nsenter",
+                f"--net=/run/netns/{host.netns}",
+                "--",
+                "unshare",
+                "--mount",
+                "--uts",
+                "--ipc",
+                "--propagation",
+                "slave",
+                "--",
+                "sleep",
+                "infinity",
+            ],
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
             start_new_session=True,
         )
         deadline = time.monotonic() + 10
@@ -157,9 +196,18 @@ class Cluster:
         _sh(*host.enter("sh", "-c", _MOUNT_SETUP, "setup", host.name, str(host.dir)))
         log = open(host.dir / "dockerd.log", "wb")  # noqa: SIM115 - lives as long as dockerd
         host.dockerd = subprocess.Popen(
-            host.enter("dockerd", "--iptables=false", "-H", "unix:///var/run/docker.sock",
-                       "-H", host.engine),
-            stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+            host.enter(
+                "dockerd",
+                "--iptables=false",
+                "-H",
+                "unix:///var/run/docker.sock",
+                "-H",
+                host.engine,
+            ),
+            stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
         )
         deadline = time.monotonic() + timeout
         while True:
@@ -167,20 +215,33 @@ class Cluster:
                 if client.get("/_ping").status_code == 200:
                     return
             if host.dockerd.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"{host.name}: dockerd did not start:\n{(host.dir / 'dockerd.log').read_text()[-3000:]}")
+                raise RuntimeError(
+                    f"{host.name}: dockerd did not start:\n{(host.dir / 'dockerd.log').read_text()[-3000:]}"
+                )
             time.sleep(0.1)
 
     def _form_swarm(self, timeout: float) -> None:
         first = self.managers[0]
         first.docker("swarm", "init", "--advertise-addr", first.ip)
-        tokens = {role: first.docker("swarm", "join-token", "-q", role).stdout.strip()
-                  for role in ("manager", "worker")}
+        tokens = {
+            role: first.docker("swarm", "join-token", "-q", role).stdout.strip()
+            for role in ("manager", "worker")
+        }
         for host in self.hosts[1:]:
-            host.docker("swarm", "join", "--advertise-addr", host.ip, "--token", tokens[host.role],
-                        f"{first.ip}:2377")
+            host.docker(
+                "swarm",
+                "join",
+                "--advertise-addr",
+                host.ip,
+                "--token",
+                tokens[host.role],
+                f"{first.ip}:2377",
+            )
         deadline = time.monotonic() + timeout
         while True:
-            listing = first.docker("node", "ls", "--format", "{{.Hostname}} {{.Status}}").stdout.split("\n")
+            listing = first.docker(
+                "node", "ls", "--format", "{{.Hostname}} {{.Status}}"
+            ).stdout.split("\n")
             ready = [line for line in listing if line.endswith(" Ready")]
             if len(ready) == len(self.hosts):
                 return
@@ -191,8 +252,12 @@ class Cluster:
     def load_image(self, tar: bytes, name: str) -> None:
         """``docker import`` the same rootfs on every host (no registry in the testbed)."""
         for host in self.hosts:
-            subprocess.run(["docker", "-H", host.engine, "import", "-", name], input=tar,
-                           check=True, capture_output=True)
+            subprocess.run(
+                ["docker", "-H", host.engine, "import", "-", name],
+                input=tar,
+                check=True,
+                capture_output=True,
+            )
 
     def down_now(self) -> None:
         for host in self.hosts:
@@ -217,8 +282,11 @@ def _in_netns(pid: int, netns: str) -> bool:
 def down(root: Path | None = None) -> None:
     """Remove every trace of a testbed: processes in its namespaces, the namespaces and
     the root veth, and the state directory."""
-    namespaces = [n.split()[0] for n in _sh("ip", "netns", "list", check=False).stdout.splitlines()
-                  if n.startswith(f"{PREFIX}-")]
+    namespaces = [
+        n.split()[0]
+        for n in _sh("ip", "netns", "list", check=False).stdout.splitlines()
+        if n.startswith(f"{PREFIX}-")
+    ]
     inodes = set()
     for ns in namespaces:
         with contextlib.suppress(OSError):

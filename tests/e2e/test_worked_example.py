@@ -1,0 +1,328 @@
+"""The worked example of the control-plane reference (§10.1), every row, on a real
+multi-node swarm: org ``acme`` with teams ``dev`` (alice) and ``ops`` (bob), admin carol;
+workers w1 and w2 moved to ``/prod``, w3 left in ``/Shared``; grants g1–g6.
+
+Everything goes through Wharf with the real ``docker`` CLI and client bundles; where a
+workload ran is checked on the node engines directly.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.common.bundles import ClientBundle, download_bundle, login
+from tests.common.procs import free_port, short_tmpdir, wait_for
+from tests.e2e.cluster import Cluster
+
+pytestmark = pytest.mark.e2e
+IMAGE = "box:1"
+ACCESS = "com.docker.ucp.access.label"
+ADMIN_PASSWORD = "e2e-admin-password"
+
+
+@dataclass
+class World:
+    cluster: Cluster
+    base: str
+    api: httpx.Client
+    bundles: dict[str, ClientBundle]
+    proc: subprocess.Popen[bytes]
+
+    def node_of(self, container: str) -> str:
+        """The host whose engine runs ``container``."""
+        for host in self.cluster.hosts:
+            if host.docker("inspect", container, check=False).returncode == 0:
+                return host.name
+        raise AssertionError(f"{container} runs nowhere")
+
+    def task_nodes(self, service: str) -> set[str]:
+        """The hosts running a service's tasks (once they are running)."""
+        m1 = self.cluster.host("m1")
+        ids = {
+            line.split()[0]: line.split()[1]
+            for line in m1.docker(
+                "node", "ls", "--format", "{{.ID}} {{.Hostname}}"
+            ).stdout.splitlines()
+        }
+
+        def running() -> bool:
+            states = m1.docker("service", "ps", service, "--format", "{{.CurrentState}}").stdout
+            return bool(states) and all(s.startswith("Running") for s in states.splitlines())
+
+        wait_for(running, 60, f"{service}'s tasks to run")
+        nodes = m1.docker("service", "ps", service, "--format", "{{.Node}}").stdout.split()
+        return {ids.get(n, n) for n in nodes}
+
+
+@pytest.fixture(scope="module")
+def world(cluster: Cluster) -> Iterator[World]:
+    root = short_tmpdir("wxw-")
+    port, docker_port = free_port(), free_port()
+    nodes = ",".join(f"{h.name}={h.engine}" for h in cluster.hosts)
+    log = open(root / "wharf.log", "wb")  # noqa: SIM115
+    proc = subprocess.Popen(
+        [
+            os.sys.executable,
+            "-m",
+            "wharf",
+            "up",
+            "--data-dir",
+            str(root / "data"),  # type: ignore[attr-defined]
+            "--listen",
+            f"127.0.0.1:{port}",
+            "--docker-listen",
+            f"127.0.0.1:{docker_port}",
+            "--engine",
+            cluster.host("m1").engine,
+            "--node-engine",
+            nodes,
+        ],
+        env={**os.environ, "WHARF_ADMIN_PASSWORD": ADMIN_PASSWORD},
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    base = f"http://127.0.0.1:{port}"
+    wait_for(lambda: httpx.get(f"{base}/_ping", timeout=2).status_code == 200, 60, "wharf")
+    api = httpx.Client(
+        base_url=base,
+        timeout=60,
+        headers={"Authorization": f"Bearer {login(base, 'admin', ADMIN_PASSWORD)}"},
+    )
+
+    def ok(method: str, path: str, **kw: object) -> httpx.Response:
+        r = api.request(method, path, **kw)  # type: ignore[arg-type]
+        assert r.status_code < 300, f"{method} {path}: {r.status_code} {r.text}"
+        return r
+
+    for name in ("alice", "bob"):
+        ok("POST", "/accounts/", json={"name": name, "password": f"{name}-password"})
+    ok("POST", "/accounts/", json={"name": "carol", "password": "carol-password", "isAdmin": True})
+    ok("POST", "/accounts/", json={"name": "acme", "isOrg": True})
+    for team, user in (("dev", "alice"), ("ops", "bob")):
+        ok("POST", "/accounts/acme/teams", json={"name": team})
+        ok("PUT", f"/accounts/acme/teams/{team}/members/{user}")
+    ok("POST", "/collections", json={"name": "dev", "parent_path": "/Shared"})
+    ok("POST", "/collections", json={"name": "prod", "parent_path": "/"})
+    ok("POST", "/collections", json={"name": "web", "parent_path": "/prod"})
+    ids = {
+        p: ok("GET", "/collectionByPath", params={"path": p}).json()["id"]
+        for p in ("/Shared/dev", "/prod", "/prod/web")
+    }
+    teams = {t: ok("GET", f"/accounts/acme/teams/{t}").json()["id"] for t in ("dev", "ops")}
+    for subject, role, path in (
+        (teams["dev"], "fullcontrol", "/Shared/dev"),
+        (teams["ops"], "scheduler", "/prod"),
+        (teams["ops"], "restrictedcontrol", "/prod/web"),
+        (teams["dev"], "viewonly", "/prod"),
+    ):
+        ok("PUT", f"/collectionGrants/{subject}/{ids[path]}/{role}")
+    ok(
+        "PUT",
+        "/api/ucp/config/scheduling_configuration",
+        json={"enable_admin_ucp_scheduling": False, "enable_user_ucp_scheduling": False},
+    )
+    bundles = {
+        name: download_bundle(base, login(base, name, password), name, root / name)
+        for name, password in (
+            ("admin", ADMIN_PASSWORD),
+            ("alice", "alice-password"),
+            ("bob", "bob-password"),
+            ("carol", "carol-password"),
+        )
+    }
+    for worker in ("w1", "w2"):
+        bundles["admin"].ok("node", "update", "--label-add", f"{ACCESS}=/prod", worker)
+    m1 = cluster.host("m1")
+
+    def labelled() -> bool:
+        out = m1.docker("node", "inspect", "w1", "w3", "--format", "{{json .Spec.Labels}}").stdout
+        w1, w3 = (json.loads(line) for line in out.splitlines())
+        flag = "com.docker.ucp.collection."
+        return (
+            w1.get(flag + ids["/prod"]) == "true"
+            and w3.get(flag + "shared") == "true"
+            and flag + "shared" not in w1
+        )
+
+    wait_for(labelled, 30, "nodes to carry their collection labels")
+    yield World(cluster, base, api, bundles, proc)
+    proc.terminate()
+    proc.wait(30)
+
+
+def refused(bundle: ClientBundle, *args: str) -> str:
+    rc, out, err = bundle.docker(*args)
+    assert rc != 0, f"docker {' '.join(args)} as {bundle.user} was allowed:\n{out}"
+    return err
+
+
+def test_1_alice_runs_containers_on_shared_nodes_only(world: World) -> None:
+    alice = world.bundles["alice"]
+    for i in range(4):
+        alice.ok("run", "-d", "--network", "none", "--name", f"alice-{i}", IMAGE, "sleep", "600")
+    assert {world.node_of(f"alice-{i}") for i in range(4)} == {"w3"}
+    labels = (
+        world.cluster.host("w3")
+        .docker("inspect", "alice-0", "--format", '{{index .Config.Labels "' + ACCESS + '"}}')
+        .stdout
+    )
+    assert labels.strip() == "/Shared/Private/alice"
+
+
+def test_2_no_host_bind_mount_under_restricted_control(world: World) -> None:
+    err = refused(
+        world.bundles["alice"], "run", "--rm", "--network", "none", "-v", "/:/host", IMAGE, "true"
+    )
+    assert "access denied: Container Create [Host Bind Mounts] on /Shared/Private/alice" in err
+
+
+def test_3_service_with_a_secret_in_shared_dev(world: World) -> None:
+    alice = world.bundles["alice"]
+    alice.ok("secret", "create", "--label", f"{ACCESS}=/Shared/dev", "db_pw", "-", input="s3cret")
+    alice.ok(
+        "service",
+        "create",
+        "--detach",
+        "--no-resolve-image",
+        "--name",
+        "redis",
+        "--label",
+        f"{ACCESS}=/Shared/dev",
+        "--secret",
+        "db_pw",
+        IMAGE,
+        "sleep",
+        "600",
+    )
+    assert world.task_nodes("redis") <= {"w3"}
+
+
+def test_4_alice_sees_her_containers_dev_and_prod_never_bobs_private(world: World) -> None:
+    bob = world.bundles["bob"]
+    bob.ok("run", "-d", "--network", "none", "--name", "bob-private", IMAGE, "sleep", "600")
+    bob.ok(
+        "run",
+        "-d",
+        "--network",
+        "none",
+        "--name",
+        "bob-web",
+        "--label",
+        f"{ACCESS}=/prod/web",
+        IMAGE,
+        "sleep",
+        "600",
+    )
+    assert world.node_of("bob-web") in {"w1", "w2"}
+    names = set(world.bundles["alice"].ok("ps", "--format", "{{.Names}}").split())
+    assert {"alice-0", "bob-web"} <= names
+    assert "bob-private" not in names
+
+
+def test_5_visible_is_not_executable(world: World) -> None:
+    err = refused(world.bundles["alice"], "exec", "bob-web", "true")
+    assert "access denied: Container Exec on /prod/web" in err
+    err = refused(world.bundles["alice"], "exec", "bob-private", "true")
+    assert "No such container: bob-private" in err
+
+
+def test_6_bob_deploys_to_prod_web_on_prod_nodes(world: World) -> None:
+    world.bundles["bob"].ok(
+        "service",
+        "create",
+        "--detach",
+        "--no-resolve-image",
+        "--name",
+        "web",
+        "--replicas",
+        "4",
+        "--label",
+        f"{ACCESS}=/prod/web",
+        IMAGE,
+        "sleep",
+        "600",
+    )
+    assert world.task_nodes("web") <= {"w1", "w2"}
+
+
+def test_7_no_bind_mount_on_update(world: World) -> None:
+    err = refused(
+        world.bundles["bob"],
+        "service",
+        "update",
+        "--detach",
+        "--mount-add",
+        "type=bind,src=/etc,dst=/x",
+        "web",
+    )
+    assert "Service Update [Host Bind Mounts]" in err
+
+
+def test_8_scheduler_cannot_move_nodes(world: World) -> None:
+    err = refused(world.bundles["bob"], "node", "update", "--label-add", f"{ACCESS}=/Shared", "w1")
+    assert "access denied: Node Update on /prod" in err
+
+
+def test_9_a_stack_lands_in_one_collection(world: World, tmp_path: Path) -> None:
+    compose = tmp_path / "stack.yml"
+    compose.write_text(
+        'version: "3.8"\n'
+        "services:\n"
+        "  app:\n"
+        f"    image: {IMAGE}\n"
+        "    command: [sleep, '600']\n"
+        "    networks: [back]\n"
+        "    secrets: [token]\n"
+        "    deploy: {endpoint_mode: dnsrr}\n"
+        "networks:\n"
+        "  back: {driver: overlay}\n"
+        "secrets:\n"
+        "  token: {file: ./token.txt}\n"
+    )
+    (tmp_path / "token.txt").write_text("t0ken")
+    world.bundles["alice"].ok(
+        "stack", "deploy", "--resolve-image", "never", "-c", str(compose), "shop", cwd=tmp_path
+    )
+    m1 = world.cluster.host("m1")
+    fmt = '{{index .Spec.Labels "' + ACCESS + '"}}'
+    assert (
+        m1.docker("service", "inspect", "shop_app", "--format", fmt).stdout.strip()
+        == "/Shared/Private/alice"
+    )
+    assert (
+        m1.docker("secret", "inspect", "shop_token", "--format", fmt).stdout.strip()
+        == "/Shared/Private/alice"
+    )
+    net_fmt = '{{index .Labels "' + ACCESS + '"}}'
+    assert (
+        m1.docker("network", "inspect", "shop_back", "--format", net_fmt).stdout.strip()
+        == "/Shared/Private/alice"
+    )
+
+
+def test_10_admin_workloads_avoid_managers(world: World) -> None:
+    world.bundles["carol"].ok(
+        "service",
+        "create",
+        "--detach",
+        "--no-resolve-image",
+        "--name",
+        "admin-svc",
+        "--mode",
+        "global",
+        IMAGE,
+        "sleep",
+        "600",
+    )
+    time.sleep(1)
+    assert "m1" not in world.task_nodes("admin-svc")
