@@ -1,6 +1,6 @@
 """The worked example of the control-plane reference (§10.1), every row, on a real
 multi-node swarm: org ``acme`` with teams ``dev`` (alice) and ``ops`` (bob), admin carol;
-workers w1 and w2 moved to ``/prod``, w3 left in ``/Shared``; grants g1–g6.
+workers w1 and w2 moved to ``/prod``, w3 left in ``/Shared``; grants g1-g6.
 
 Everything goes through Wharf with the real ``docker`` CLI and client bundles; where a
 workload ran is checked on the node engines directly.
