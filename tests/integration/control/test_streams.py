@@ -12,6 +12,7 @@ from typing import IO
 
 import pytest
 
+from tests.common.procs import wait_for
 from tests.integration.control.conftest import (
     ACCESS_LABEL,
     IMAGE,
@@ -181,3 +182,32 @@ def test_admin_builds_an_image(control: ControlPlane, tmp_path: Path) -> None:
         "run", "--rm", "--network", "none", tag, "cat", "/ran.txt", "/greeting.txt"
     )
     assert shown.splitlines() == ["step-ran", "built through wharf"]
+
+
+def _close_wait(port: int) -> int:
+    """Connections on local ``port`` whose peer has closed but that are still held open
+    here (CLOSE_WAIT)."""
+    count = 0
+    for line in Path("/proc/net/tcp").read_text().splitlines()[1:]:
+        fields = line.split()
+        if fields[3] == "08" and int(fields[1].rsplit(":", 1)[1], 16) == port:
+            count += 1
+    return count
+
+
+def test_abandoned_streams_are_let_go(control: ControlPlane, owner: User, sleeper: str) -> None:
+    """A client that leaves a silent followed stream (``logs -f`` of a quiet container,
+    ``events`` with nothing to show) frees its connection, and the engine's, at once —
+    not at the stream's next write, which may never come."""
+    for args in (["logs", "-f", sleeper], ["events", "--filter", f"container={sleeper}"]):
+        for _ in range(3):
+            follower = owner.bundle.popen(*args, stdin=subprocess.DEVNULL)
+            time.sleep(1)
+            assert follower.poll() is None, follower.communicate()
+            follower.kill()
+            follower.wait(10)
+    wait_for(
+        lambda: _close_wait(control.docker_port) == 0,
+        10,
+        "the control plane to close the connections of clients that left",
+    )

@@ -14,6 +14,7 @@ import contextlib
 import json
 import ssl
 import time
+from collections.abc import Coroutine
 from dataclasses import dataclass
 from typing import Any
 
@@ -39,6 +40,7 @@ from wharf.control.proxy.wire import (
     Head,
     ProtocolError,
     Request,
+    Response,
     discard,
     json_response,
     parse_request,
@@ -288,19 +290,37 @@ class DockerProxy:
                 await _pipe(reader, writer, e_reader, e_writer)
                 return 101, False
             framing = response_framing(response, request.method)
-            if call.response_filter is not None and 200 <= response.status < 300:
-                await self._filtered(call, response.head, e_reader, framing, writer)
-                return response.status, not response.closes
-            if call.event_filter is not None and 200 <= response.status < 300:
-                await self._events(call, response.head, e_reader, framing, writer)
-                return response.status, False
-            writer.write(response.head.encode())
-            await writer.drain()
-            await relay(e_reader, writer, framing)
-            return response.status, framing.kind != "close" and not response.closes
+            answer = self._answer(call, response, e_reader, framing, writer)
+            if framing.kind in ("length", "none"):
+                return response.status, await answer
+            # A followed stream (logs -f, events, stats, wait) may stay silent for hours:
+            # stop relaying when the client goes, not at the next write.
+            keep = await _unless_client_leaves(reader, answer)
+            return response.status, bool(keep)
         finally:
             with contextlib.suppress(Exception):
                 e_writer.close()
+
+    async def _answer(
+        self,
+        call: Call,
+        response: Response,
+        e_reader: asyncio.StreamReader,
+        framing: Framing,
+        writer: asyncio.StreamWriter,
+    ) -> bool:
+        """Relay the engine's answer (filtered where the call says so); whether the client
+        connection may carry on."""
+        if call.response_filter is not None and 200 <= response.status < 300:
+            await self._filtered(call, response.head, e_reader, framing, writer)
+            return not response.closes
+        if call.event_filter is not None and 200 <= response.status < 300:
+            await self._events(call, response.head, e_reader, framing, writer)
+            return False
+        writer.write(response.head.encode())
+        await writer.drain()
+        await relay(e_reader, writer, framing)
+        return framing.kind != "close" and not response.closes
 
     async def _filtered(
         self,
@@ -396,6 +416,30 @@ async def _decoded(reader: asyncio.StreamReader, framing: Framing) -> Any:
     elif framing.kind == "close":
         while data := await reader.read(65536):
             yield data
+
+
+CLIENT_CHECK_INTERVAL = 0.5
+
+
+async def _unless_client_leaves(
+    reader: asyncio.StreamReader, answer: Coroutine[Any, Any, bool]
+) -> bool | None:
+    """Run ``answer`` (relaying a streamed response) until it ends or the client closes
+    its connection (None then). A request is read whole before its answer, and Docker
+    clients do not pipeline, so the client's end of stream can only mean it left."""
+    relaying = asyncio.ensure_future(answer)
+    try:
+        while not relaying.done():
+            if reader.at_eof():
+                relaying.cancel()
+                with contextlib.suppress(asyncio.CancelledError, Exception):
+                    await relaying
+                return None
+            await asyncio.wait({relaying}, timeout=CLIENT_CHECK_INTERVAL)
+        return relaying.result()
+    finally:
+        if not relaying.done():
+            relaying.cancel()
 
 
 async def _pipe(
