@@ -92,6 +92,14 @@ def world(cluster: Cluster) -> Iterator[World]:
         start_new_session=True,
     )
     base = f"http://127.0.0.1:{port}"
+    try:
+        yield _setup(cluster, root, base, proc)
+    finally:
+        proc.terminate()
+        proc.wait(30)
+
+
+def _setup(cluster: Cluster, root: Path, base: str, proc: subprocess.Popen[bytes]) -> World:
     wait_for(lambda: httpx.get(f"{base}/_ping", timeout=2).status_code == 200, 60, "wharf")
     api = httpx.Client(
         base_url=base,
@@ -155,9 +163,7 @@ def world(cluster: Cluster) -> Iterator[World]:
         )
 
     wait_for(labelled, 30, "nodes to carry their collection labels")
-    yield World(cluster, base, api, bundles, proc)
-    proc.terminate()
-    proc.wait(30)
+    return World(cluster, base, api, bundles, proc)
 
 
 def refused(bundle: ClientBundle, *args: str) -> str:

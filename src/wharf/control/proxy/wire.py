@@ -176,10 +176,75 @@ def response_framing(response: Response, request_method: str) -> Framing:
     return Framing("close")
 
 
+class ChunkScanner:
+    """Follows chunked framing over arbitrary pieces of a stream, to know where the body
+    ends without parsing it chunk by chunk with a read each."""
+
+    def __init__(self) -> None:
+        self.pending = b""  # an incomplete size or trailer line
+        self.remaining = 0  # bytes of chunk data (and its CRLF) still to come
+        self.in_trailer = False
+        self.done = False
+        self.payload = 0
+
+    def feed(self, data: bytes) -> None:
+        if self.pending:
+            data, self.pending = self.pending + data, b""
+        pos = 0
+        end = len(data)
+        while pos < end and not self.done:
+            if self.remaining:
+                take = min(self.remaining, end - pos)
+                self.remaining -= take
+                pos += take
+                continue
+            newline = data.find(b"\r\n", pos)
+            if newline < 0:
+                self.pending = data[pos:]
+                if len(self.pending) > 4096:
+                    raise ProtocolError("chunk size line too long")
+                return
+            line = data[pos:newline]
+            pos = newline + 2
+            if self.in_trailer:
+                if not line:
+                    self.done = True
+                continue
+            try:
+                size = int(line.split(b";", 1)[0].strip(), 16)
+            except ValueError:
+                raise ProtocolError("malformed chunk size") from None
+            if size == 0:
+                self.in_trailer = True
+            else:
+                self.remaining = size + 2
+                self.payload += size
+
+
+async def relay_response(
+    reader: asyncio.StreamReader, writer: asyncio.StreamWriter, framing: Framing
+) -> int:
+    """Copy a response body from an engine connection that carries nothing after it, in
+    the largest pieces available (chunked bodies are followed, not re-read chunk by
+    chunk: engines send a chunk per log line)."""
+    if framing.kind != "chunked":
+        return await relay(reader, writer, framing)
+    scanner = ChunkScanner()
+    while not scanner.done:
+        data = await reader.read(RELAY_CHUNK)
+        if not data:
+            raise ProtocolError("stream ended inside a chunked body")
+        scanner.feed(data)
+        writer.write(data)
+        await writer.drain()
+    return scanner.payload
+
+
 async def relay(
     reader: asyncio.StreamReader, writer: asyncio.StreamWriter, framing: Framing
 ) -> int:
-    """Copy one body verbatim (framing bytes included); returns payload bytes copied."""
+    """Copy one body verbatim (framing bytes included), never reading past its end (the
+    client may send its next request right behind); returns payload bytes copied."""
     copied = 0
     if framing.kind == "length":
         remaining = framing.length
@@ -192,9 +257,12 @@ async def relay(
             remaining -= len(chunk)
             copied += len(chunk)
     elif framing.kind == "chunked":
+        # Chunks are parsed (to find the body's end) but written in batches: engines send
+        # a chunk per log line, and a write — a TLS record — per line would crawl.
+        batch = bytearray()
         while True:
             size_line = await reader.readuntil(b"\r\n")
-            writer.write(size_line)
+            batch += size_line
             try:
                 size = int(size_line.split(b";", 1)[0].strip(), 16)
             except ValueError:
@@ -203,9 +271,10 @@ async def relay(
                 # Trailers (usually none) up to the blank line.
                 while True:
                     line = await reader.readuntil(b"\r\n")
-                    writer.write(line)
+                    batch += line
                     if line == b"\r\n":
                         break
+                writer.write(bytes(batch))
                 await writer.drain()
                 break
             remaining = size + 2  # the data and its CRLF
@@ -213,16 +282,24 @@ async def relay(
                 chunk = await reader.read(min(RELAY_CHUNK, remaining))
                 if not chunk:
                     raise ProtocolError("stream ended inside a chunk")
-                writer.write(chunk)
+                batch += chunk
                 remaining -= len(chunk)
             copied += size
-            await writer.drain()
+            if len(batch) >= RELAY_CHUNK or not _buffered(reader):
+                writer.write(bytes(batch))
+                batch.clear()
+                await writer.drain()
     elif framing.kind == "close":
         while chunk := await reader.read(RELAY_CHUNK):
             writer.write(chunk)
             await writer.drain()
             copied += len(chunk)
     return copied
+
+
+def _buffered(reader: asyncio.StreamReader) -> bool:
+    """Whether more bytes are already waiting in the reader (so a flush can wait)."""
+    return bool(getattr(reader, "_buffer", b""))
 
 
 async def read_body(reader: asyncio.StreamReader, framing: Framing, limit: int) -> bytes:
