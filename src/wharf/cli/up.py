@@ -6,6 +6,7 @@ import asyncio
 import signal
 import sys
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -140,6 +141,7 @@ async def _serve(settings: Settings, app: object, services: Services) -> None:
     control = services.control
     background: list[asyncio.Task[None]] = []
     if settings.docker_listen:
+        await open_single_node(services)
         host, port = settings.docker_listen.rsplit(":", 1)
         await control.proxy.start(host, int(port), control.tls_context(settings))
         background.append(asyncio.ensure_future(_label_nodes(services)))
@@ -153,6 +155,34 @@ async def _serve(settings: Settings, app: object, services: Services) -> None:
         await control.proxy.stop()
         await control.audit.stop()
         await control.engine.close()
+
+
+async def open_single_node(services: Services) -> None:
+    """On one machine the only node is a manager (``/System``), where user workloads
+    are not allowed by default. On the first start against a single-node swarm, allow
+    them — once, as an operator would; the setting stays the admin's to change."""
+    from wharf.control.engine import EngineError
+    from wharf.control.settings import SchedulerSettings
+    from wharf.core.settings_store import AdminSetting, put_section
+
+    try:
+        nodes = await services.control.engine.get("/nodes")
+    except EngineError:
+        return
+    if not isinstance(nodes, list) or len(nodes) != 1:
+        return
+
+    def first_time(session: Any) -> bool:
+        if session.get(AdminSetting, SchedulerSettings.KEY) is not None:
+            return False
+        put_section(session, SchedulerSettings(enable_user_ucp_scheduling=True))
+        return True
+
+    if await services.db.run(first_time):
+        log.info(
+            "single-node swarm: users may schedule on the manager "
+            "(scheduling_configuration.enable_user_ucp_scheduling)"
+        )
 
 
 async def _label_nodes(services: Services) -> None:
