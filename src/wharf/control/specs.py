@@ -67,6 +67,24 @@ def _namespace_mode(value: Any, host_option: SubOption, needs: Needs) -> None:
         needs.containers.append(mode.split(":", 1)[1])
 
 
+def _lifts_confinement(opt: str) -> bool:
+    """A ``--security-opt`` that may loosen the container's confinement: seccomp off or
+    a profile of the caller's (it may allow every syscall, as unconfined does), another
+    AppArmor profile than Docker's, SELinux off or another domain type."""
+    separator = "=" if "=" in opt else ":"
+    key, _, value = opt.partition(separator)
+    key, value = key.strip().lower(), value.strip()
+    if key == "no-new-privileges":
+        return False
+    if key == "seccomp":
+        return value not in ("", "builtin")
+    if key == "apparmor":
+        return value not in ("", "docker-default")
+    if key == "label":
+        return value == "disable" or value.startswith(("type:", "type="))
+    return "unconfined" in opt
+
+
 def container_needs(body: dict[str, Any]) -> Needs:
     """Needs of ``POST /containers/create``."""
     needs = Needs()
@@ -76,7 +94,7 @@ def container_needs(body: dict[str, Any]) -> Needs:
     if _list(host.get("CapAdd")) or _list(host.get("Devices")) or _list(host.get("DeviceRequests")):
         needs.sub_options.add(S.KERNEL_CAPABILITIES)
     for opt in _list(host.get("SecurityOpt")):
-        if "unconfined" in str(opt) or str(opt) == "label=disable" or "label:disable" in str(opt):
+        if _lifts_confinement(str(opt)):
             needs.sub_options.add(S.PRIVILEGED)
     for bind in _list(host.get("Binds")):
         source = str(bind).split(":", 1)[0]
@@ -126,9 +144,12 @@ def service_needs(spec: dict[str, Any]) -> Needs:
         needs.sub_options.add(S.CREDENTIAL_SPEC)
     if _list(container.get("CapabilityAdd")):
         needs.sub_options.add(S.KERNEL_CAPABILITIES)
+    selinux = _dict(privileges.get("SELinuxContext"))
     if (
-        str(_dict(privileges.get("Seccomp")).get("Mode", "")).lower() == "unconfined"
+        str(_dict(privileges.get("Seccomp")).get("Mode", "")).lower() in ("unconfined", "custom")
         or str(_dict(privileges.get("AppArmor")).get("Mode", "")).lower() == "disabled"
+        or selinux.get("Disable")
+        or selinux.get("Type")
     ):
         needs.sub_options.add(S.KERNEL_CAPABILITIES)
     for secret in _list(container.get("Secrets")):

@@ -5,8 +5,10 @@ Control on the same collection allows it."""
 from __future__ import annotations
 
 import json
+import ssl
 from pathlib import Path
 
+import httpx
 import pytest
 
 from tests.integration.control.conftest import IMAGE, ControlPlane, User, unique
@@ -176,3 +178,53 @@ def test_service_networking_modes(control: ControlPlane, user: User) -> None:
     host_id = control.engine("network", "inspect", "--format", "{{.Id}}", "host").strip()
     swarm_host = [n["Target"] for n in networks["Networks"]]
     assert len(swarm_host) == 1 and swarm_host[0] != host_id  # the swarm's id for it
+
+
+def test_security_options(control: ControlPlane, user: User, tmp_path: Path) -> None:
+    """A seccomp profile of the caller's may allow every syscall, as ``unconfined`` does
+    (here it lets a Restricted Control user create user namespaces, which Docker's own
+    profile forbids): like ``unconfined``, it takes the Privileged sub-option. So do
+    another AppArmor profile and another SELinux domain; ``no-new-privileges`` does not."""
+    profile = tmp_path / "allow-all.json"
+    profile.write_text(json.dumps({"defaultAction": "SCMP_ACT_ALLOW"}))
+    for option in (f"seccomp={profile}", "seccomp=unconfined", "apparmor=unconfined",
+                   "apparmor=some-host-profile", "label=type:spc_t", "label=disable"):  # fmt: skip
+        _refused(
+            user,
+            ["run", "--rm", "--network", "none", "--security-opt", option, IMAGE, "true"],
+            "Container Create [Privileged]",
+        )
+    out = _allowed(
+        user,
+        ["run", "--rm", "--network", "none", "--security-opt", "no-new-privileges", IMAGE,
+         "sh", "-c", "grep NoNewPrivs /proc/self/status"],
+    )  # fmt: skip
+    assert out.split() == ["NoNewPrivs:", "1"]
+
+    # The same through the API for a service (the CLI has no flag for it).
+    bundle = user.bundle
+    host = bundle.env["DOCKER_HOST"].replace("tcp://", "https://")
+    spec = {
+        "Name": unique("sec"),
+        "TaskTemplate": {
+            "ContainerSpec": {
+                "Image": IMAGE,
+                "Command": ["sleep", "3600"],
+                "Privileges": {"Seccomp": {"Mode": "custom", "Profile": profile.read_text()}},
+            }
+        },
+    }
+    tls = ssl.create_default_context(cafile=str(bundle.directory / "ca.pem"))
+    tls.load_cert_chain(bundle.directory / "cert.pem", bundle.directory / "key.pem")
+    with httpx.Client(base_url=host, verify=tls) as client:
+        response = client.post("/v1.41/services/create", json=spec)
+    assert response.status_code == 403, response.text
+    assert response.json()["message"] == (
+        f"access denied: Service Create [Additional Kernel Capabilities] on {user.private}"
+    )
+
+    control.grant(user.name, user.private, "fullcontrol")
+    created = _allowed(
+        user, ["create", "--network", "none", "--security-opt", f"seccomp={profile}", IMAGE]
+    ).strip()
+    control.engine("rm", created)
