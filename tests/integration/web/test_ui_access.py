@@ -76,6 +76,48 @@ def test_logout_ends_the_session(ui: UI) -> None:
     ui.page.get_by_role("heading", name="Log in").wait_for()
 
 
+def test_keyboard_only(ui: UI) -> None:
+    page = ui.page
+    page.goto(ui.url)
+    user, password = ui.server.admin
+    expect(page.get_by_label("Username")).to_be_focused()
+    page.keyboard.type(user)
+    page.keyboard.press("Tab")
+    page.keyboard.type(password)
+    page.keyboard.press("Enter")
+    ui.heading("Welcome, Administrator")
+
+    page.keyboard.press("Tab")
+    expect(page.get_by_role("link", name="Skip to content")).to_be_focused()
+    page.keyboard.press("Enter")
+    expect(page.locator("main")).to_be_focused()
+
+    # the sidebar, link by link
+    users = page.locator("nav.sidebar").get_by_role("link", name="Users", exact=True)
+    users.focus()
+    page.keyboard.press("Enter")
+    ui.heading("Users")
+    expect(page.get_by_role("heading", level=1)).to_be_focused()
+
+    # a dialog opens with the focus inside, Escape closes it and gives the focus back
+    create = page.get_by_role("button", name="Create user")
+    create.focus()
+    page.keyboard.press("Enter")
+    dialog = page.get_by_role("dialog", name="Create user")
+    expect(dialog.get_by_label("Username")).to_be_focused()
+    page.keyboard.press("Escape")
+    expect(dialog).to_have_count(0)
+    expect(create).to_be_focused()
+
+    # tabs switch with the arrow keys
+    ui.open("orgs/docker-datacenter")
+    teams = page.get_by_role("tab", name="Teams")
+    teams.focus()
+    page.keyboard.press("ArrowRight")
+    expect(page.get_by_role("tab", name="Members")).to_be_focused()
+    expect(page.get_by_role("tab", name="Members")).to_have_attribute("aria-selected", "true")
+
+
 # -- users, organizations ----------------------------------------------------------------------------
 
 
@@ -213,6 +255,39 @@ def test_collection_delete_refused_with_the_reason(ui: UI, admin_api: httpx.Clie
     expect(page.locator('[data-path="/Shared/ui-parent"]')).to_have_count(0)
 
 
+def test_grant_to_a_team_then_remove_it(ui: UI, admin_api: httpx.Client) -> None:
+    expect_status(admin_api.post("/accounts/", json={"name": "grant-org", "isOrg": True}), 201)
+    expect_status(admin_api.post("/accounts/grant-org/teams", json={"name": "qa"}), 201)
+    expect_status(
+        admin_api.post("/collections", json={"name": "qa-zone", "parent_path": "/Shared"}), 201
+    )
+    admin_login(ui)
+    page = ui.page
+    ui.open("grants/new")
+    ui.heading("Create grant")
+    page.get_by_label("Collection", exact=True).fill("/Shared/qa-zone")
+    page.get_by_label("Scheduler").check()
+    page.get_by_label("Team", exact=True).check()
+    page.get_by_label("Organization name").fill("grant-org")
+    page.get_by_label("Organization name").press("Tab")
+    page.get_by_label("Team in the organization").select_option(label="qa")
+    page.get_by_role("button", name="Create grant").click()
+    ui.toast("Granted Scheduler on /Shared/qa-zone to grant-org/qa")
+
+    page.get_by_label("Subject type").select_option("team")
+    row = page.locator("tbody tr", has_text="/Shared/qa-zone")
+    expect(row).to_contain_text("grant-org/qa")
+    expect(row).to_contain_text("Team")
+    page.get_by_role("button", name="Remove Scheduler on /Shared/qa-zone from grant-org/qa").click()
+    page.get_by_role("dialog").get_by_role("button", name="Remove").click()
+    ui.toast("Grant removed")
+    expect(row).to_have_count(0)
+    assert (
+        admin_api.get("/collectionGrants", params={"subjectID": "grant-org/qa"}).json()["grants"]
+        == []
+    )
+
+
 # -- my profile ---------------------------------------------------------------------------------------------
 
 
@@ -330,7 +405,10 @@ def showing(first: int, last: int, rest: str = "") -> str:
 @pytest.fixture(scope="module")
 def many_orgs(ui_server: Any) -> int:
     count = 1500
-    with ui_server.client() as api:
+    with ui_server.client(auth=None) as api:
+        user, password = ui_server.admin
+        login = api.post("/auth/login", json={"username": user, "password": password})
+        api.headers["Authorization"] = f"Bearer {expect_status(login, 200).json()['auth_token']}"
         for i in range(count):
             expect_status(
                 api.post("/accounts/", json={"name": f"bulk-{i:04d}", "isOrg": True}), 201
@@ -362,4 +440,4 @@ def test_lists_page_and_search_on_the_server(ui: UI, many_orgs: int) -> None:
     expect(page.get_by_role("link", name="bulk-1234")).to_be_visible()
     # the server pages: nothing close to 1500 rows ever reaches the browser
     assert page.locator("tbody tr").count() == 1
-    assert first_page < 5 and searched < 5, (first_page, searched)
+    assert first_page < 10 and searched < 10, (first_page, searched)

@@ -109,6 +109,7 @@ def test_teams_users_collection_grant_and_explain(
     expect(page.get_by_label("Collection", exact=True)).to_have_value(COLLECTION)
     page.get_by_label("View Only").check()
     page.get_by_label("Organization", exact=True).check()
+    expect(page.get_by_label("User name")).to_be_hidden()
     page.get_by_label("Organization name").fill("engineering")
     ui.assert_labelled()
     ui.shot("grant-create")

@@ -109,8 +109,14 @@ function renderShell() {
       h('span', {}, me.name),
       me.isAdmin ? h('span', { class: 'badge badge-info' }, 'admin') : null),
     button('Log out', { onClick: logout, kind: 'ghost', class: 'logout' }));
+  // (the hash is the router's: the skip link moves focus itself)
+  const skip = h('a', { href: '#main', class: 'skip-link' }, 'Skip to content');
+  skip.addEventListener('click', (event) => {
+    event.preventDefault();
+    document.getElementById('main')?.focus();
+  });
   clear(app).append(
-    h('a', { href: '#main', class: 'skip-link' }, 'Skip to content'),
+    skip,
     h('header', { class: 'topbar' },
       h('a', { href: `#/${HOME}`, class: 'brand' }, h('span', { class: 'logo', 'aria-hidden': 'true' }), 'Wharf'),
       userMenu),

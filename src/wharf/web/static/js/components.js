@@ -193,10 +193,12 @@ export function collectionTree({ me, actions, label = 'Collections' }) {
 }
 
 /** A collection path field with a "Browse…" button that picks from the tree. */
-export function collectionField(me, { label = 'Collection', value = '', required = false, name = 'collection' } = {}) {
-  const c = control(label, { value, required, name, placeholder: '/Shared/...', hint: 'A collection path; use Browse to pick one.' });
+export function collectionField(me, {
+  label = 'Collection', value = '', required = false, name = 'collection',
+  hint = 'A collection path; use Browse to pick one.', class: className,
+} = {}) {
+  const c = control(label, { value, required, name, placeholder: '/Shared/...', hint, class: className });
   const browse = button('Browse…', {
-    small: true,
     onClick: async () => {
       const picked = await pickCollection(me, `Choose a collection for "${label}"`);
       if (picked) {
@@ -207,8 +209,9 @@ export function collectionField(me, { label = 'Collection', value = '', required
       c.control.focus();
     },
   });
-  c.field.querySelector('input').after(browse);
-  c.field.classList.add('field-with-button');
+  const row = h('div', { class: 'input-row' });
+  c.control.replaceWith(row);
+  row.append(c.control, browse);
   return c;
 }
 

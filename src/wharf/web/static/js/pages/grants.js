@@ -21,8 +21,8 @@ async function renderList(ctx) {
   let subjects = {};
   let list;
   const filters = me.isAdmin ? [
-    { name: 'subjectID', type: 'text', label: 'Subject', placeholder: 'user, org or org/team' },
-    { name: 'objectID', label: 'Collection', build: () => collectionField(me, { label: 'Collection', name: 'objectID' }) },
+    { name: 'subjectID', type: 'text', label: 'Subject', placeholder: 'user, org or org/team + Enter' },
+    { name: 'objectID', label: 'Collection', build: () => collectionField(me, { label: 'Collection', name: 'objectID', hint: null, class: 'field-inline field-grow' }) },
     { name: 'roleID', label: 'Role', options: [{ value: '', label: 'Any role' }, ...roles.map((r) => ({ value: r.id, label: r.name }))] },
     { name: 'subjectType', label: 'Subject type', options: [{ value: '', label: 'Any' }, { value: 'user', label: 'Users' }, { value: 'team', label: 'Teams' }, { value: 'org', label: 'Organizations' }] },
   ] : [];
@@ -86,7 +86,7 @@ async function renderNew(ctx) {
   const types = [['user', 'User'], ['org', 'Organization'], ['team', 'Team']].map(([value, label], i) => control(label, { type: 'radio', name: 'subjectType', value, checked: i === 0 }));
   const userName = accountField('User name', { filter: 'users', name: 'user' });
   const orgName = accountField('Organization name', { filter: 'orgs', name: 'org' });
-  const teamSelect = control('Team', { type: 'select', name: 'team', options: [{ value: '', label: 'Choose the organization first' }] });
+  const teamSelect = control('Team in the organization', { type: 'select', name: 'team', options: [{ value: '', label: 'Choose the organization first' }] });
   const teamSet = h('div', {}, teamSelect.field);
   let teams = [];
   async function loadTeams() {

@@ -236,7 +236,6 @@ export default {
         card('Test login', testForm),
         card('Sync', h('p', { class: 'muted' }, 'Syncs run every interval while LDAP is enabled.'), syncMessage.el, statusArea,
           h('div', { class: 'form-actions' }, syncButton))),
-      h('div', { class: 'spacer' }),
       form);
   },
 };

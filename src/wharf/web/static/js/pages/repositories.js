@@ -24,11 +24,26 @@ function visibilityBadge(visibility) {
   return visibility === 'public' ? badge('Public', 'success') : badge('Private');
 }
 
+async function copyText(text) {
+  if (navigator.clipboard && window.isSecureContext) {
+    await navigator.clipboard.writeText(text);
+    return;
+  }
+  // plain HTTP on a non-local address has no Clipboard API
+  const area = h('textarea', { class: 'sr-only', readOnly: true });
+  area.value = text;
+  document.body.append(area);
+  area.select();
+  const copied = document.execCommand('copy');
+  area.remove();
+  if (!copied) throw new Error('Copying is not allowed here; select the text instead');
+}
+
 function copyButton(text, label) {
   return button('Copy', {
     small: true,
     ariaLabel: label,
-    onClick: () => act(() => navigator.clipboard.writeText(text), 'Copied'),
+    onClick: () => act(() => copyText(text), 'Copied'),
   });
 }
 
@@ -236,7 +251,6 @@ async function renderRepository(ctx, ns, name) {
         repo.longDescription ? h('p', { class: 'repo-description' }, repo.longDescription) : null,
         h('div', { class: 'pull-command' }, h('code', {}, pull), copyButton(pull, 'Copy the pull command'))),
       isAdmin ? card('Settings', settingsForm(ctx, ns, name, repo)) : null),
-    h('div', { class: 'spacer' }),
     card('Tags', tags.el),
     isAdmin && namespaceIsOrg ? teamAccessCard(ns, name) : null);
   await tags.reload();

@@ -32,6 +32,34 @@ const SECTIONS = {
     description: 'The role each new user receives on their private collection.',
     fields: { default_new_user_role: ['Default role of a new user'] },
   },
+  'auth.client_bundles': {
+    title: 'Client bundles',
+    description: 'How long the certificates of a client bundle stay valid.',
+    fields: {
+      lifetime_days: ['Lifetime of a user\'s bundle (days)'],
+      automation_lifetime_days: ['Lifetime of a service account\'s bundle (days)'],
+    },
+  },
+  scheduling_configuration: {
+    title: 'Scheduler',
+    description: 'Who may run workloads on manager nodes.',
+    fields: {
+      enable_admin_ucp_scheduling: ['Allow administrators to deploy on managers'],
+      enable_user_ucp_scheduling: ['Allow users to deploy on managers', 'Users also need Node Schedule on the managers\' collection.'],
+    },
+  },
+  log_configuration: {
+    title: 'Logging',
+    fields: { level: ['Log level', null, ['DEBUG', 'INFO', 'WARNING', 'ERROR']] },
+  },
+  audit_log_configuration: {
+    title: 'Audit log',
+    description: 'What the audit log records about each API request.',
+    fields: {
+      level: ['Audit level', null, [['', 'Off'], ['metadata', 'Metadata (who, what, where, decision)'], ['request', 'Request (metadata and body)']]],
+      support_dump_include_audit_logs: ['Include audit logs in support dumps'],
+    },
+  },
   registry: {
     title: 'Registry',
     description: 'How the trusted registry treats pushes.',
@@ -48,9 +76,14 @@ function sectionCard(key, values, roles) {
   const meta = SECTIONS[key] || { title: humanize(key), fields: {} };
   const message = messageArea();
   const controls = Object.entries(values).map(([field, value]) => {
-    const [label, hint] = meta.fields[field] || [humanize(field)];
+    const [label, hint, choices] = meta.fields[field] || [humanize(field)];
     let c;
-    if (typeof value === 'boolean') {
+    if (choices) {
+      const options = choices.map((o) => (Array.isArray(o) ? { value: o[0], label: o[1] } : { value: o, label: o }));
+      c = control(label, { type: 'select', name: field, value, hint: hint || undefined, options });
+    } else if (value !== null && typeof value === 'object') {
+      c = control(label, { type: 'textarea', name: field, value: JSON.stringify(value, null, 2), hint: hint || 'JSON' });
+    } else if (typeof value === 'boolean') {
       c = control(label, { type: 'checkbox', name: field, checked: value, hint });
     } else if (typeof value === 'number') {
       c = control(label, { type: 'number', name: field, value, hint, min: 0 });
@@ -73,7 +106,14 @@ function sectionCard(key, values, roles) {
     for (const [field, type, c] of controls) {
       if (type === 'boolean') body[field] = c.control.checked;
       else if (type === 'number') body[field] = Number(c.control.value);
-      else body[field] = c.control.value;
+      else if (type === 'object') {
+        try {
+          body[field] = JSON.parse(c.control.value);
+        } catch {
+          message.show(`${field}: not valid JSON`);
+          return;
+        }
+      } else body[field] = c.control.value;
     }
     try {
       await api.put(url`/api/ucp/config/${key}`, body);
