@@ -140,3 +140,46 @@ def test_admin_bundle_sees_system_objects(control: ControlPlane) -> None:
     assert info.strip() == control.node_id
     version = control.admin.ok("version", "--format", "{{.Server.Version}}")
     assert re.match(r"\d+\.\d+", version.strip())
+
+
+CONTAINER_VERBS = [
+    ["logs", "NAME"],
+    ["stop", "NAME"],
+    ["kill", "NAME"],
+    ["restart", "NAME"],
+    ["pause", "NAME"],
+    ["top", "NAME"],
+    ["port", "NAME"],
+    ["diff", "NAME"],
+    ["rename", "NAME", "other-name"],
+    ["update", "--cpus", "1", "NAME"],
+    ["wait", "NAME"],
+    ["export", "NAME"],
+    ["exec", "NAME", "true"],
+    ["cp", "NAME:/etc/passwd", "-"],
+    ["stats", "--no-stream", "NAME"],
+    ["attach", "NAME"],
+    ["rm", "-f", "NAME"],
+]
+
+
+def test_hidden_containers_answer_like_missing_ones(
+    control: ControlPlane, new_user: Callable[..., User]
+) -> None:
+    """Every container verb: another collection's container is answered exactly as a
+    container that does not exist (nothing tells the caller it is there)."""
+    user: User = new_user("hid")
+    hidden, missing = unique("hc"), unique("mc")
+    control.admin.ok(
+        "run", "-d", "--name", hidden, "--network", "none",
+        "--label", f"{ACCESS_LABEL}=/System", IMAGE, "sleep", "3600",
+    )  # fmt: skip
+    for verb in CONTAINER_VERBS:
+        answers = []
+        for name in (hidden, missing):
+            args = [word.replace("NAME", name) for word in verb]
+            rc, _, err = user.bundle.docker(*args, timeout=30)
+            answers.append((rc, err.replace(name, "NAME")))
+        assert answers[0] == answers[1] and "NAME" in answers[0][1], (verb, answers)
+    state = control.engine("inspect", "--format", "{{.State.Status}}", hidden).strip()
+    assert state == "running"

@@ -60,6 +60,9 @@ def not_found(kind: str, ident: str) -> Refusal:
 class Target:
     kind: str
     ident: str
+    # The engine's words for this request on a missing object, where they differ from
+    # NOT_FOUND[kind] (e.g. kill's).
+    missing: str | None = None
 
 
 @dataclass
@@ -160,6 +163,8 @@ class Call:
             if check.target is not None:
                 view = KINDS.get(check.target.kind, (None,))[0]
                 if view is None or view == check.operation or not self.may(view, check.collection):
+                    if check.target.missing is not None:
+                        raise Refusal(404, check.target.missing)
                     raise not_found(check.target.kind, check.target.ident)
             raise Refusal(403, decision.message, decision)
 
@@ -191,14 +196,20 @@ class Call:
         ident: str,
         operation: Operation,
         subs: frozenset[SubOption] | set[SubOption] = frozenset(),
+        missing: str | None = None,
     ) -> dict[str, Any] | None:
         """Require ``operation`` on an existing object's collection. A missing object is
-        left to the engine (it answers "not found" itself)."""
+        left to the engine (it answers "not found" itself); an invisible one gets the
+        same answer (``missing``: the engine's words for this request, where they are
+        not the kind's usual ones)."""
         obj = await self.lookup(kind, ident)
         if obj is not None:
             self._target_engine(kind, ident)
             self.require(
-                operation, collection_of(kind, obj, self.snapshot), subs, Target(kind, ident)
+                operation,
+                collection_of(kind, obj, self.snapshot),
+                subs,
+                Target(kind, ident, missing),
             )
         return obj
 

@@ -130,7 +130,10 @@ async def action(call: Call, m: re.Match[str]) -> None:
         if subs:
             await call.existing("containers", ident, Op.CONTAINER_CREATE, subs)
         return
-    await call.existing("containers", ident, operation)
+    missing = None
+    if verb == "kill":  # the engine words a missing container differently here
+        missing = f"Cannot kill container: {ident}: No such container: {ident}"
+    await call.existing("containers", ident, operation, missing=missing)
 
 
 async def remove(call: Call, m: re.Match[str]) -> None:
