@@ -5,10 +5,10 @@ and a build of a small context."""
 from __future__ import annotations
 
 import subprocess
+import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import IO
 
 import pytest
 
@@ -40,15 +40,21 @@ def sleeper(owner: User) -> str:
     return name
 
 
-def _read_lines(stream: IO[str] | None, count: int, timeout: float) -> list[str]:
-    assert stream is not None
+def _read_lines(proc: subprocess.Popen[str], count: int, timeout: float) -> list[str]:
+    """Up to ``count`` lines of the process's output; the process is killed if they do
+    not come within ``timeout`` seconds (so a stuck stream fails the test, not hangs it)."""
+    assert proc.stdout is not None
     lines: list[str] = []
-    deadline = time.monotonic() + timeout
-    while len(lines) < count and time.monotonic() < deadline:
-        line = stream.readline()
-        if not line:
-            break
-        lines.append(line.rstrip("\n"))
+    watchdog = threading.Timer(timeout, proc.kill)
+    watchdog.start()
+    try:
+        while len(lines) < count:
+            line = proc.stdout.readline()
+            if not line:
+                break
+            lines.append(line.rstrip("\n"))
+    finally:
+        watchdog.cancel()
     return lines
 
 
@@ -60,7 +66,7 @@ def test_logs_follow(owner: User) -> None:
     )  # fmt: skip
     follow = owner.bundle.popen("logs", "-f", name, stdin=subprocess.DEVNULL)
     try:
-        lines = _read_lines(follow.stdout, 5, timeout=30)
+        lines = _read_lines(follow, 5, timeout=30)
         assert lines == [f"tick {i}" for i in range(5)], lines
         assert follow.poll() is None  # still following
     finally:
@@ -107,7 +113,7 @@ def test_attach_and_run_interactive(owner: User) -> None:
         for word in ("alpha", "beta"):
             attach.stdin.write(word + "\n")
             attach.stdin.flush()
-            assert _read_lines(attach.stdout, 1, timeout=20) == [f"echo:{word}"]
+            assert _read_lines(attach, 1, timeout=20) == [f"echo:{word}"]
         attach.stdin.write("quit\n")  # the container exits, and attach with its code
         attach.stdin.flush()
         assert attach.wait(30) == 3
