@@ -142,6 +142,14 @@ def test_teams_users_collection_grant_and_explain(
     ui.open("users")
     ui.heading("Not available")
 
+    # only the organizations they belong to
+    ui.nav("Organizations & teams")
+    ui.heading("Organizations & teams")
+    expect(page.locator("tbody tr")).to_have_count(2)
+    expect(page.get_by_role("link", name="engineering", exact=True)).to_be_visible()
+    expect(page.get_by_role("link", name="docker-datacenter", exact=True)).to_be_visible()
+    expect(page.get_by_role("button", name="Create organization")).to_have_count(0)
+
     ui.nav("Grants")
     ui.heading("My grants")
     expect(page.locator("tbody tr", has_text=COLLECTION)).to_contain_text("View Only")
