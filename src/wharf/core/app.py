@@ -17,9 +17,11 @@ from wharf.access.interfaces import AccessError
 from wharf.access.ldap.routes import LdapRoutes
 from wharf.access.routes import access_routes
 from wharf.access.routes.token import TokenEndpoint
+from wharf.control import SETTINGS_SECTIONS as CONTROL_SETTINGS
+from wharf.control import ControlServices, build_control
 from wharf.control.bundle_routes import BundleRoutes
 from wharf.control.bundles import ClientBundleSettings
-from wharf.control.pki import CertificateAuthority
+from wharf.control.routes import ControlRoutes
 from wharf.core.api import ApiError
 from wharf.core.config import Settings
 from wharf.core.db import Database
@@ -49,6 +51,7 @@ class Services:
     storage: BlobDriver
     access: AccessServices
     registry: RegistryServices
+    control: ControlServices
 
 
 def build_services(settings: Settings) -> Services:
@@ -57,7 +60,8 @@ def build_services(settings: Settings) -> Services:
     storage = build_driver(settings.storage_driver, settings.resolved_storage_root, metrics)
     access = build_access(settings, db)
     registry = build_registry(settings, db, metrics, storage, access)
-    return Services(settings, db, metrics, storage, access, registry)
+    control = build_control(settings, db, access)
+    return Services(settings, db, metrics, storage, access, registry, control)
 
 
 async def _registry_error(request: Request, exc: Exception) -> Response:
@@ -72,6 +76,10 @@ async def _api_error(request: Request, exc: Exception) -> Response:
     return api_error.response()
 
 
+async def _none(_path: str) -> int:
+    return 0
+
+
 def create_app(settings: Settings, services: Services | None = None) -> ObservabilityMiddleware:
     services = services or build_services(settings)
     token_endpoint = TokenEndpoint(
@@ -81,8 +89,17 @@ def create_app(settings: Settings, services: Services | None = None) -> Observab
         resolvers={"repository": grant_repository, "registry": grant_registry},
         refresh_ttl_seconds=settings.refresh_token_ttl_seconds,
     )
-    health = Health(services.db, services.storage, services.metrics)
-    ca = CertificateAuthority.load_or_create(settings.keys_dir)
+    # The engine is a component of this process only when it serves the Docker API.
+    engine = services.control.engine if settings.docker_listen else None
+    health = Health(services.db, services.storage, services.metrics, engine)
+    # Without the Docker API nothing can have been placed in a collection through Wharf.
+    resource_counter = services.control.count_resources if settings.docker_listen else _none
+    settings_sections = [
+        *ACCESS_SETTINGS,
+        *REGISTRY_SETTINGS,
+        *CONTROL_SETTINGS,
+        ClientBundleSettings,
+    ]
     routes = [
         *health.routes(),
         Route("/auth/token", token_endpoint.get, methods=["GET"]),
@@ -90,11 +107,16 @@ def create_app(settings: Settings, services: Services | None = None) -> Observab
         *access_routes(
             services.access.api_auth,
             services.access.snapshots,
-            resource_counter=lambda _path: 0,
-            settings_sections=[*ACCESS_SETTINGS, *REGISTRY_SETTINGS, ClientBundleSettings],
+            resource_counter=resource_counter,
+            settings_sections=settings_sections,
         ),
         *LdapRoutes(services.access.api_auth, services.access.ldap).routes(),
-        *BundleRoutes(services.access.api_auth, ca, settings.docker_public_url).routes(),
+        *BundleRoutes(
+            services.access.api_auth,
+            services.control.ca,
+            settings.docker_public_url or settings.docker_listen,
+        ).routes(),
+        *ControlRoutes(services.access.api_auth, settings_sections).routes(),
         *services.registry.api.routes(),
         *services.registry.repositories.routes(),
         *ImageAPI(services.access.api_auth, services.storage).routes(),

@@ -1,0 +1,403 @@
+"""Control-plane benchmark: the Docker API through Wharf's proxy against the engine
+directly, in the same run.
+
+    .venv/bin/python bench/control_bench.py [--containers 5000] [--out docs/performance-control.md]
+
+Measured with one keep-alive connection per path (the engine's unix socket directly, or
+Wharf's TLS endpoint with a client bundle), over the raw HTTP API so the docker CLI's own
+start-up cost does not hide the proxy's:
+
+1. ``GET /containers/json?all=1`` with 100 containers: added latency p50 (target <= 1 ms),
+   as an admin (forwarded as is) and as a user (the list is filtered).
+2. The same list with ``--containers`` (default 5,000) containers as a user: the time to
+   get the filtered list (target <= 50 ms).
+3. Stream throughput of ``GET /containers/{id}/logs`` and of a hijacked
+   ``docker exec`` reading 200 MB (target >= 90% of direct).
+"""
+
+from __future__ import annotations
+
+import argparse
+import concurrent.futures
+import json
+import os
+import platform
+import shutil
+import signal
+import socket
+import ssl
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import zipfile
+from pathlib import Path
+
+import httpx
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from tests.common.dockerd import DockerDaemon, build_images  # noqa: E402
+
+PASSWORD = "bench-admin-password"
+STREAM_BYTES = 200 * 1024 * 1024
+
+
+class RawClient:
+    """HTTP/1.1 over one socket (unix or TLS), reading whole responses."""
+
+    def __init__(self, sock: socket.socket) -> None:
+        self.sock = sock
+        self.buf = b""
+
+    def _fill(self) -> None:
+        data = self.sock.recv(1 << 20)
+        if not data:
+            raise ConnectionError("closed")
+        self.buf += data
+
+    def request(
+        self, method: str, path: str, body: bytes = b"", extra: str = ""
+    ) -> tuple[int, bytes]:
+        head = (
+            f"{method} {path} HTTP/1.1\r\nHost: docker\r\nContent-Length: {len(body)}\r\n"
+            f"Content-Type: application/json\r\n{extra}\r\n"
+        )
+        self.sock.sendall(head.encode() + body)
+        while b"\r\n\r\n" not in self.buf:
+            self._fill()
+        raw_head, self.buf = self.buf.split(b"\r\n\r\n", 1)
+        lines = raw_head.decode("latin-1").split("\r\n")
+        status = int(lines[0].split()[1])
+        headers = {k.lower(): v.strip() for k, _, v in (line.partition(":") for line in lines[1:])}
+        if "content-length" in headers:
+            n = int(headers["content-length"])
+            while len(self.buf) < n:
+                self._fill()
+            body, self.buf = self.buf[:n], self.buf[n:]
+            return status, body
+        if headers.get("transfer-encoding") == "chunked":
+            out = bytearray()
+            while True:
+                while b"\r\n" not in self.buf:
+                    self._fill()
+                size_line, self.buf = self.buf.split(b"\r\n", 1)
+                size = int(size_line.split(b";")[0], 16)
+                while len(self.buf) < size + 2:
+                    self._fill()
+                out += self.buf[:size]
+                self.buf = self.buf[size + 2 :]
+                if size == 0:
+                    return status, bytes(out)
+        return status, b""
+
+    def stream_count(self, method: str, path: str, body: bytes, extra: str) -> int:
+        """Send a request and count every byte until the peer closes (hijacked or
+        close-delimited streams)."""
+        head = (
+            f"{method} {path} HTTP/1.1\r\nHost: docker\r\nContent-Length: {len(body)}\r\n"
+            f"Content-Type: application/json\r\n{extra}\r\n"
+        )
+        self.sock.sendall(head.encode() + body)
+        total = len(self.buf)
+        self.buf = b""
+        while True:
+            data = self.sock.recv(1 << 20)
+            if not data:
+                return total
+            total += len(data)
+
+
+def unix_client(path: Path) -> RawClient:
+    sock = socket.socket(socket.AF_UNIX)
+    sock.connect(str(path))
+    return RawClient(sock)
+
+
+def tls_client(port: int, bundle: Path) -> RawClient:
+    ctx = ssl.create_default_context(cafile=str(bundle / "ca.pem"))
+    ctx.load_cert_chain(str(bundle / "cert.pem"), str(bundle / "key.pem"))
+    sock = ctx.wrap_socket(
+        socket.create_connection(("127.0.0.1", port)), server_hostname="127.0.0.1"
+    )
+    return RawClient(sock)
+
+
+def latencies(client: RawClient, path: str, n: int) -> list[float]:
+    out = []
+    for _ in range(n):
+        start = time.perf_counter()
+        status, _ = client.request("GET", path)
+        out.append((time.perf_counter() - start) * 1000)
+        assert status == 200, status
+    return out
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def bundle_for(base: str, user: str, password: str, into: Path) -> Path:
+    token = httpx.post(f"{base}/auth/login", json={"username": user, "password": password}).json()[
+        "auth_token"
+    ]
+    data = httpx.post(
+        f"{base}/api/clientbundle", headers={"Authorization": f"Bearer {token}"}
+    ).content
+    zip_path = into / f"{user}.zip"
+    zip_path.write_bytes(data)
+    target = into / user
+    with zipfile.ZipFile(zip_path) as z:
+        z.extractall(target)
+    return target
+
+
+def create_containers(daemon: DockerDaemon, image: str, count: int, label: str) -> None:
+    body = json.dumps(
+        {
+            "Image": image,
+            "Cmd": ["true"],
+            "Labels": {"com.docker.ucp.access.label": label},
+            "HostConfig": {"NetworkMode": "none"},
+        }
+    ).encode()
+
+    def make(_: int) -> None:
+        client = unix_client(daemon.socket)
+        status, text = client.request("POST", "/v1.41/containers/create", body)
+        assert status == 201, text
+        client.sock.close()
+
+    with concurrent.futures.ThreadPoolExecutor(8) as pool:
+        list(pool.map(make, range(count)))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--containers", type=int, default=5000)
+    parser.add_argument("--out", type=Path)
+    args = parser.parse_args()
+
+    daemon = DockerDaemon.start()
+    work = Path(tempfile.mkdtemp(prefix="wcb-"))
+    port, docker_port = free_port(), free_port()
+    proc = None
+    try:
+        image = build_images(daemon).base
+        env = {**os.environ, "WHARF_ADMIN_PASSWORD": PASSWORD, "WHARF_ACCESS_LOG": "0"}
+        proc = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "wharf",
+                "up",
+                "--data-dir",
+                str(work / "data"),
+                "--listen",
+                f"127.0.0.1:{port}",
+                "--docker-listen",
+                f"127.0.0.1:{docker_port}",
+                "--engine",
+                f"unix://{daemon.socket}",
+            ],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+        base = f"http://127.0.0.1:{port}"
+        for _ in range(200):
+            try:
+                if httpx.get(f"{base}/_ping").status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.1)
+        admin_token = httpx.post(
+            f"{base}/auth/login", json={"username": "admin", "password": PASSWORD}
+        ).json()["auth_token"]
+        httpx.post(
+            f"{base}/accounts/",
+            json={"name": "bench", "password": "bench-password"},
+            headers={"Authorization": f"Bearer {admin_token}"},
+        ).raise_for_status()
+        admin_bundle = bundle_for(base, "admin", PASSWORD, work)
+        user_bundle = bundle_for(base, "bench", "bench-password", work)
+
+        # 1. 100 containers: half the user's, half elsewhere.
+        create_containers(daemon, image, 50, "/Shared/Private/bench")
+        create_containers(daemon, image, 50, "/System")
+        path = "/v1.41/containers/json?all=1"
+        direct = latencies(unix_client(daemon.socket), path, 300)
+        as_admin = latencies(tls_client(docker_port, admin_bundle), path, 300)
+        as_user = latencies(tls_client(docker_port, user_bundle), path, 300)
+        d50 = statistics.median(direct)
+        results = {
+            "list100_direct_p50_ms": d50,
+            "list100_admin_added_p50_ms": statistics.median(as_admin) - d50,
+            "list100_user_added_p50_ms": statistics.median(as_user) - d50,
+        }
+        status, body = tls_client(docker_port, user_bundle).request("GET", path)
+        results["list100_user_sees"] = len(json.loads(body))
+
+        # 2. A big list, filtered for the user.
+        more = args.containers - 100
+        if more > 0:
+            create_containers(daemon, image, more // 2, "/Shared/Private/bench")
+            create_containers(daemon, image, more - more // 2, "/System")
+        big_direct = latencies(unix_client(daemon.socket), path, 10)
+        big_user = latencies(tls_client(docker_port, user_bundle), path, 10)
+        results["list_big_direct_p50_ms"] = statistics.median(big_direct)
+        results["list_big_user_p50_ms"] = statistics.median(big_user)
+        results["list_big_count"] = args.containers
+
+        # 3. Streams: a container that wrote STREAM_BYTES of logs, and an exec that writes them.
+        blob = json.dumps(
+            {
+                "Image": image,
+                "Cmd": [
+                    "sh",
+                    "-c",
+                    f"yes abcdefghijklmnopqrstuvwxyz0123456789 | head -c {STREAM_BYTES}",
+                ],
+                "HostConfig": {"NetworkMode": "none"},
+                "Labels": {"com.docker.ucp.access.label": "/Shared/Private/bench"},
+            }
+        ).encode()
+        c = unix_client(daemon.socket)
+        status, created = c.request("POST", "/v1.41/containers/create", blob)
+        cid = json.loads(created)["Id"]
+        c.request("POST", f"/v1.41/containers/{cid}/start")
+        c.request("POST", f"/v1.41/containers/{cid}/wait")
+
+        def logs(client: RawClient) -> float:
+            start = time.perf_counter()
+            n = client.stream_count(
+                "GET", f"/v1.41/containers/{cid}/logs?stdout=1", b"", "Connection: close\r\n"
+            )
+            return n / (time.perf_counter() - start) / 1e6
+
+        results["logs_direct_MBps"] = max(logs(unix_client(daemon.socket)) for _ in range(3))
+        results["logs_proxy_MBps"] = max(
+            logs(tls_client(docker_port, user_bundle)) for _ in range(3)
+        )
+
+        sleeper = json.dumps(
+            {
+                "Image": image,
+                "Cmd": ["sleep", "3600"],
+                "HostConfig": {"NetworkMode": "none"},
+                "Labels": {"com.docker.ucp.access.label": "/"},
+            }
+        ).encode()
+        status, created = c.request("POST", "/v1.41/containers/create", sleeper)
+        sid = json.loads(created)["Id"]
+        c.request("POST", f"/v1.41/containers/{sid}/start")
+
+        def exec_stream(client: RawClient) -> float:
+            cmd = json.dumps(
+                {
+                    "Cmd": [
+                        "sh",
+                        "-c",
+                        f"yes abcdefghijklmnopqrstuvwxyz0123456789 | head -c {STREAM_BYTES}",
+                    ],
+                    "AttachStdout": True,
+                }
+            ).encode()
+            status, made = client.request("POST", f"/v1.41/containers/{sid}/exec", cmd)
+            eid = json.loads(made)["Id"]
+            start = time.perf_counter()
+            n = client.stream_count(
+                "POST",
+                f"/v1.41/exec/{eid}/start",
+                json.dumps({"Detach": False}).encode(),
+                "Connection: Upgrade\r\nUpgrade: tcp\r\n",
+            )
+            return n / (time.perf_counter() - start) / 1e6
+
+        results["exec_direct_MBps"] = max(exec_stream(unix_client(daemon.socket)) for _ in range(3))
+        results["exec_proxy_MBps"] = max(
+            exec_stream(tls_client(docker_port, admin_bundle)) for _ in range(3)
+        )
+    finally:
+        if proc is not None:
+            os.killpg(proc.pid, signal.SIGTERM)
+            proc.wait(timeout=30)
+        daemon.stop()
+        shutil.rmtree(work, ignore_errors=True)
+
+    rows = [
+        (
+            "GET /containers/json, 100 containers, direct p50",
+            f"{results['list100_direct_p50_ms']:.2f} ms",
+            "",
+            True,
+        ),
+        (
+            "… through Wharf as admin: added p50",
+            f"{results['list100_admin_added_p50_ms']:.2f} ms",
+            "≤ 1 ms",
+            results["list100_admin_added_p50_ms"] <= 1,
+        ),
+        (
+            "… through Wharf as a user (filtered to 50): added p50",
+            f"{results['list100_user_added_p50_ms']:.2f} ms",
+            "≤ 1 ms",
+            results["list100_user_added_p50_ms"] <= 1,
+        ),
+        (
+            f"GET /containers/json, {results['list_big_count']:,} containers, direct p50",
+            f"{results['list_big_direct_p50_ms']:.1f} ms",
+            "",
+            True,
+        ),
+        (
+            "… through Wharf as a user, filtered, p50",
+            f"{results['list_big_user_p50_ms']:.1f} ms",
+            "≤ 50 ms",
+            results["list_big_user_p50_ms"] <= 50,
+        ),
+        ("logs stream, direct", f"{results['logs_direct_MBps']:.0f} MB/s", "", True),
+        (
+            "logs stream through Wharf (TLS)",
+            f"{results['logs_proxy_MBps']:.0f} MB/s "
+            f"({results['logs_proxy_MBps'] / results['logs_direct_MBps']:.0%})",
+            "≥ 90%",
+            results["logs_proxy_MBps"] >= 0.9 * results["logs_direct_MBps"],
+        ),
+        ("exec stream, direct", f"{results['exec_direct_MBps']:.0f} MB/s", "", True),
+        (
+            "exec stream through Wharf (TLS, hijacked)",
+            f"{results['exec_proxy_MBps']:.0f} MB/s "
+            f"({results['exec_proxy_MBps'] / results['exec_direct_MBps']:.0%})",
+            "≥ 90%",
+            results["exec_proxy_MBps"] >= 0.9 * results["exec_direct_MBps"],
+        ),
+    ]
+    table = "\n".join(
+        [
+            "| measurement | result | target | met |",
+            "|---|---|---|---|",
+            *[f"| {a} | {b} | {c} | {'yes' if ok else 'NO'} |" for a, b, c, ok in rows],
+        ]
+    )
+    print(table)
+    print(json.dumps(results, indent=1))
+    if args.out:
+        args.out.write_text(
+            "# Control-plane performance\n\n"
+            f"Measured {time.strftime('%Y-%m-%d')} on {platform.node()} ({os.cpu_count()} CPUs) with "
+            f"`python bench/control_bench.py --containers {args.containers}`: the engine (dockerd "
+            "20.10 over its unix socket) against the same engine through Wharf's TLS endpoint, with "
+            "one keep-alive connection each, in the same run. Client, proxy and engine share the "
+            "machine's cores.\n\n" + table + "\n"
+        )
+
+
+if __name__ == "__main__":
+    main()
