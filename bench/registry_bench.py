@@ -37,7 +37,7 @@ import tempfile
 import threading
 import time
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -699,6 +699,8 @@ class Bench:
     def __init__(self, args: argparse.Namespace) -> None:
         self.args = args
         self.p = QUICK if args.quick else FULL
+        if args.wrk_seconds:
+            self.p = replace(self.p, wrk_seconds=args.wrk_seconds)
         self.workdir = Path(tempfile.mkdtemp(prefix="wb", dir="/tmp"))
         self.ref = Server("reference", free_port(), self.workdir / "ref")
         self.wharf = Server("wharf", free_port(), self.workdir / "wharf")
@@ -1452,6 +1454,7 @@ def main(argv: list[str] | None = None) -> int:
         help="run py-spy on Wharf during the workloads whose group/name/cN key "
         "matches REGEX (re.search); raw output goes to bench/profiles/",
     )
+    ap.add_argument("--wrk-seconds", type=int, help="override how long each wrk run lasts")
     ap.add_argument(
         "--wharf-rev",
         metavar="REV",
