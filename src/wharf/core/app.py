@@ -21,6 +21,7 @@ from wharf.control import SETTINGS_SECTIONS as CONTROL_SETTINGS
 from wharf.control import ControlServices, build_control
 from wharf.control.bundle_routes import BundleRoutes
 from wharf.control.bundles import ClientBundleSettings
+from wharf.control.proxy.http_bridge import DockerBridge
 from wharf.control.routes import ControlRoutes
 from wharf.core.api import ApiError
 from wharf.core.config import Settings
@@ -117,6 +118,7 @@ def create_app(settings: Settings, services: Services | None = None) -> Observab
             settings.docker_public_url or settings.docker_listen,
         ).routes(),
         *ControlRoutes(services.access.api_auth, settings_sections).routes(),
+        *DockerBridge(services.control.proxy).routes(),
         *services.registry.api.routes(),
         *services.registry.repositories.routes(),
         *ImageAPI(services.access.api_auth, services.storage).routes(),

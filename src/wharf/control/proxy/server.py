@@ -207,6 +207,12 @@ class DockerProxy:
         self.audit.record(self._audit(call, True, status, "", started))
         return keep
 
+    async def handle(
+        self, request: Request, reader: asyncio.StreamReader, writer: asyncio.StreamWriter
+    ) -> None:
+        """One request from another front door (the HTTP bridge): no client certificate."""
+        await self._request(request, reader, writer, None)
+
     # -- identity ----------------------------------------------------------------------------------
 
     async def _identify(self, request: Request, peer_cert: bytes | None) -> Principal | None:
