@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from sqlalchemy import bindparam, delete, select
 from sqlalchemy.orm import Session
 
-from wharf.core.db import Database, PreparedQuery, insert_or_ignore
+from wharf.core.db import Database, PreparedQuery, insert_or_ignore, utcnow
 from wharf.registry.errors import ErrorCode, RegistryError
 from wharf.registry.models import Blob, Repository, RepositoryBlob
 from wharf.registry.names import Digest
@@ -52,17 +52,25 @@ def find_blob(session: Session, digest: str) -> LinkedBlob | None:
 
 def record_blob(session: Session, repository: str, digest: str, size: int) -> None:
     """Record a blob that is now in storage and link it into ``repository``."""
-    repo = ensure_repository(session, repository)
-    insert_or_ignore(session, Blob, {"digest": digest, "size": size})
-    insert_or_ignore(session, RepositoryBlob, {"repository_id": repo.id, "digest": digest})
+    repo_id = ensure_repository(session, repository)
+    insert_or_ignore(session, Blob, {"digest": digest, "size": size, "created_at": utcnow()})
+    insert_or_ignore(
+        session,
+        RepositoryBlob,
+        {"repository_id": repo_id, "digest": digest, "created_at": utcnow()},
+    )
 
 
 def link_existing_blob(session: Session, repository: str, digest: str) -> bool:
     """Link a blob the registry already stores; False if it does not store it."""
     if find_blob(session, digest) is None:
         return False
-    repo = ensure_repository(session, repository)
-    insert_or_ignore(session, RepositoryBlob, {"repository_id": repo.id, "digest": digest})
+    repo_id = ensure_repository(session, repository)
+    insert_or_ignore(
+        session,
+        RepositoryBlob,
+        {"repository_id": repo_id, "digest": digest, "created_at": utcnow()},
+    )
     return True
 
 

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
+import uuid
+
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from wharf.access.principal import Principal
+from wharf.core.db import insert_or_ignore, utcnow
 from wharf.core.settings_store import get_section
 from wharf.registry.errors import ErrorCode, RegistryError
 from wharf.registry.models import Repository
@@ -26,35 +28,50 @@ def require_repository(session: Session, name: str) -> Repository:
     return repo
 
 
-def check_push_target(session: Session, name: str) -> Repository | None:
-    """The repository a push goes to, None if the push will create it; DENIED when it
-    does not exist and the admin setting forbids creating repositories on push."""
-    repo = find_repository(session, name)
-    if repo is None and not get_section(session, RegistrySettings).create_repository_on_push:
+_REPOSITORY_ID = select(Repository.id).where(Repository.name == bindparam("name"))
+
+
+def repository_id(session: Session, name: str) -> uuid.UUID | None:
+    return session.scalar(_REPOSITORY_ID, {"name": name})
+
+
+def check_push_target(session: Session, name: str) -> uuid.UUID | None:
+    """The id of the repository a push goes to, None if the push will create it; DENIED
+    when it does not exist and the admin setting forbids creating repositories on push."""
+    repo_id = repository_id(session, name)
+    if repo_id is None and not get_section(session, RegistrySettings).create_repository_on_push:
         raise RegistryError(
             ErrorCode.DENIED,
             f"repository {name} does not exist and creating repositories on push is "
             "disabled; create it through the API first",
         )
-    return repo
+    return repo_id
 
 
-def ensure_repository(session: Session, name: str) -> Repository:
-    """The repository, created (private) on first push if it does not exist yet and the
-    admin setting allows it."""
-    repo = check_push_target(session, name)
-    if repo is not None:
-        return repo
-    repo = Repository(name=name, namespace=namespace_of(name))
-    try:
-        with session.begin_nested():
-            session.add(repo)
-    except IntegrityError:
-        # Two pushes created it at once; the other one won.
-        existing = find_repository(session, name)
-        assert existing is not None
-        return existing
-    return repo
+def ensure_repository(session: Session, name: str) -> uuid.UUID:
+    """The id of the repository, created (private) on first push if it does not exist
+    yet and the admin setting allows it. Race-free: two first pushes create one row."""
+    repo_id = check_push_target(session, name)
+    if repo_id is not None:
+        return repo_id
+    now = utcnow()
+    insert_or_ignore(
+        session,
+        Repository,
+        {
+            "id": uuid.uuid4(),
+            "name": name,
+            "namespace": namespace_of(name),
+            "visibility": "private",
+            "short_description": "",
+            "long_description": "",
+            "created_at": now,
+            "updated_at": now,
+        },
+    )
+    created = repository_id(session, name)
+    assert created is not None
+    return created
 
 
 def list_readable_names(

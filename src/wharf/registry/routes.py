@@ -286,8 +286,10 @@ class RegistryAPI:
     async def upload_start(self, request: Request) -> Response:
         name = self._name(request)
         caller = await self.auth.require(request, name, PUSH, "pull,push")
-        await self.db.run(check_push_target, name)
         params = request.query_params
+        if not params.get("digest"):
+            # Refuse before any bytes arrive (a monolithic push checks when it records).
+            await self.db.run(check_push_target, name)
         mount, source = params.get("mount"), params.get("from")
         if mount and source:
             mounted = await self._mount(caller, name, mount, source)

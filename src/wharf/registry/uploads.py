@@ -15,6 +15,7 @@ data is re-hashed from storage.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import hashlib
 import uuid
@@ -22,6 +23,7 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any
 
+import anyio.to_thread
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
@@ -35,6 +37,9 @@ from wharf.storage import BlobDriver, PathNotFound
 from wharf.storage.paths import upload_data_path, upload_dir
 
 _HASHERS = {"sha256": hashlib.sha256, "sha512": hashlib.sha512}
+# Bytes handed to the hashing thread at a time: large enough that the thread hop is
+# noise, small enough to keep memory flat (two batches in flight at most).
+PIPELINE_BATCH = 1024 * 1024
 
 
 @dataclass
@@ -146,14 +151,47 @@ class UploadService:
         self._hashes.pop(upload_id, None)
         self.metrics.uploads_in_flight.inc()
         received = 0
+        # Hashing runs on a worker thread (hashlib releases the GIL) while the loop
+        # receives and writes the next batch: receive, hash and write overlap instead of
+        # taking turns on one thread.
+        hashing: asyncio.Future[None] | None = None
+        batch = bytearray()
+
+        async def flush() -> None:
+            nonlocal hashing
+            data = bytes(batch)
+            batch.clear()
+            if hashing is not None:
+                await hashing
+                hashing = None
+            if state is not None:
+                hashing = asyncio.ensure_future(anyio.to_thread.run_sync(state.hasher.update, data))
+            await writer.write(data)
+
         try:
             async for chunk in body:
-                await writer.write(chunk)
-                if state is not None:
-                    state.hasher.update(chunk)
+                batch += chunk
                 received += len(chunk)
+                if len(batch) >= PIPELINE_BATCH:
+                    await flush()
+            if batch:
+                await flush()
+            if hashing is not None:
+                await hashing
+                hashing = None
             if final:
                 await writer.commit()
+        except BaseException:
+            # A cut connection keeps what arrived (the client may resume from there).
+            # The hash state may no longer match the file: drop it; completing the
+            # upload re-hashes from storage.
+            state = None
+            if hashing is not None:
+                with contextlib.suppress(Exception):
+                    await hashing
+            if batch:
+                await writer.write(bytes(batch))
+            raise
         finally:
             self.metrics.uploads_in_flight.dec()
             self.metrics.bytes_received.inc(received)

@@ -19,8 +19,6 @@ from wharf.storage.driver import FileInfo, PathNotFound
 
 READ_CHUNK = 1024 * 1024
 WRITE_BUFFER = 1024 * 1024
-# Files smaller than this are fsynced inline: a thread hop costs more than the sync.
-INLINE_SYNC_LIMIT = 64 * 1024
 
 
 def _fsync_dir(directory: str) -> None:
@@ -46,11 +44,9 @@ class FilesystemWriter:
         self._size += len(data)
 
     async def commit(self) -> None:
+        # fsync waits for the disk: on a worker thread, so the loop serves others meanwhile.
         self._file.flush()
-        if self._size <= INLINE_SYNC_LIMIT:
-            os.fsync(self._file.fileno())
-        else:
-            await anyio.to_thread.run_sync(os.fsync, self._file.fileno())
+        await anyio.to_thread.run_sync(os.fsync, self._file.fileno())
         self._file.close()
 
     async def close(self) -> None:
@@ -130,7 +126,7 @@ class FilesystemDriver:
         parent = os.path.dirname(dst)
         os.makedirs(parent, exist_ok=True)
         os.replace(src, dst)
-        _fsync_dir(parent)
+        await anyio.to_thread.run_sync(_fsync_dir, parent)
 
     async def delete(self, path: str) -> None:
         full = self._full(path)

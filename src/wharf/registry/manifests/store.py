@@ -9,7 +9,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 
-from sqlalchemy import bindparam, delete, select
+from sqlalchemy import bindparam, delete, insert, select, update
 from sqlalchemy.orm import Session
 
 from wharf.core.db import Database, PreparedQuery, insert_or_ignore, upsert, utcnow
@@ -70,8 +70,8 @@ def put_manifest(
     """Store a validated manifest and point ``tag`` at it. Every referenced blob and
     child manifest must already be in the repository (MANIFEST_BLOB_UNKNOWN otherwise).
     Storing the same bytes again is a no-op."""
-    repo = ensure_repository(session, repository)
-    missing = _missing(session, repo.id, parsed)
+    repo_id = ensure_repository(session, repository)
+    missing = _missing(session, repo_id, parsed)
     if missing:
         raise RegistryError(
             ErrorCode.MANIFEST_BLOB_UNKNOWN,
@@ -85,7 +85,7 @@ def put_manifest(
         Manifest,
         {
             "id": manifest_id,
-            "repository_id": repo.id,
+            "repository_id": repo_id,
             "digest": digest,
             "media_type": parsed.media_type,
             "artifact_type": parsed.artifact_type,
@@ -97,23 +97,26 @@ def put_manifest(
         },
     )
     if inserted and parsed.references:
-        session.add_all(
-            ManifestReference(
-                manifest_id=manifest_id,
-                position=i,
-                digest=ref.digest,
-                kind=ref.kind,
-                media_type=ref.media_type,
-                size=ref.size,
-            )
-            for i, ref in enumerate(parsed.references)
+        session.execute(
+            insert(ManifestReference),
+            [
+                {
+                    "manifest_id": manifest_id,
+                    "position": i,
+                    "digest": ref.digest,
+                    "kind": ref.kind,
+                    "media_type": ref.media_type,
+                    "size": ref.size,
+                }
+                for i, ref in enumerate(parsed.references)
+            ],
         )
     if tag is not None:
         upsert(
             session,
             Tag,
             {
-                "repository_id": repo.id,
+                "repository_id": repo_id,
                 "name": tag,
                 "manifest_digest": digest,
                 "updated_at": utcnow(),
@@ -121,7 +124,7 @@ def put_manifest(
             key=["repository_id", "name"],
             update=["manifest_digest", "updated_at"],
         )
-    repo.updated_at = utcnow()
+    session.execute(update(Repository).where(Repository.id == repo_id).values(updated_at=utcnow()))
 
 
 # The pull hot path: statements built once, executed on a reader connection.
