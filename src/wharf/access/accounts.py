@@ -19,8 +19,9 @@ from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any
 
-from sqlalchemy import bindparam, delete, func, or_, select
+from sqlalchemy import bindparam, delete, event, func, or_, select
 from sqlalchemy.orm import Session
 
 from wharf.access import collections
@@ -58,6 +59,24 @@ ACCOUNT_FILTERS = (
     "inactive-users",
     "service-accounts",
 )
+
+
+class AccountChanges:
+    """A process-local generation counter, bumped in the transaction that changes any
+    account, so caches of "is this account still active" in this process drop at once
+    (other processes see the change when their short cache expires)."""
+
+    generation = 0
+
+    @classmethod
+    def bump(cls) -> None:
+        cls.generation += 1
+
+
+@event.listens_for(Session, "after_flush")
+def _accounts_changed(session: Session, _context: Any) -> None:
+    if any(isinstance(obj, Account) for obj in (*session.dirty, *session.deleted)):
+        AccountChanges.bump()
 
 
 def validate_account_name(name: str) -> str:

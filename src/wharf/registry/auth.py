@@ -9,12 +9,13 @@ same thing whether it exists or not.
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 
 from sqlalchemy import bindparam, select
 from starlette.requests import Request
 
-from wharf.access.accounts import Authenticator
+from wharf.access.accounts import AccountChanges, Authenticator
 from wharf.access.interfaces import InvalidCredentials, TokenInvalid
 from wharf.access.models import Account
 from wharf.access.principal import Principal
@@ -30,6 +31,7 @@ from wharf.core.http import (
 from wharf.registry.errors import ErrorCode, RegistryError
 from wharf.registry.permissions import PULL, repository_actions
 
+ACTIVE_CACHE_SECONDS = 1.0
 _ACCOUNT_ACTIVE = PreparedQuery(select(Account.is_active).where(Account.name == bindparam("name")))
 
 
@@ -51,6 +53,7 @@ class RegistryAuth:
         self.tokens = tokens
         self.authenticator = authenticator
         self.public_url = public_url
+        self._active: dict[str, tuple[bool, float, int]] = {}
 
     def challenge(self, request: Request, scope: str | None, error: str | None = None) -> str:
         realm = f"{base_url(request, self.public_url)}/auth/token"
@@ -117,8 +120,19 @@ class RegistryAuth:
         return Caller(claims.subject, claims=claims)
 
     async def _still_active(self, name: str) -> bool:
+        """Whether the token's account is still active: asked of the database at most
+        once a second per account (every pull request carries a token), and at once
+        after any account change in this process."""
+        now = time.monotonic()
+        cached = self._active.get(name)
+        if cached is not None and cached[1] > now and cached[2] == AccountChanges.generation:
+            return cached[0]
         row = await self.db.fetch_one(_ACCOUNT_ACTIVE, {"name": name})
-        return bool(row and row[0])
+        active = bool(row and row[0])
+        if len(self._active) > 10_000:
+            self._active.clear()
+        self._active[name] = (active, now + ACTIVE_CACHE_SECONDS, AccountChanges.generation)
+        return active
 
     async def allowed_actions(self, caller: Caller, repository: str) -> frozenset[str]:
         if caller.claims is not None:

@@ -54,7 +54,7 @@ ROUTES: list[Route] = [
     _r("GET", r"/images/get", images.simple(Op.IMAGE_EXPORT)),
     _r("GET", r"/images/search", images.simple(Op.IMAGE_SEARCH)),
     _r("POST", r"/images/prune", images.simple(Op.IMAGE_PRUNE)),
-    _r("POST", r"/build", images.simple(Op.IMAGE_BUILD)),
+    _r("POST", r"/build", images.build),
     _r("POST", r"/commit", images.commit),
     _r("GET", r"/distribution/.+/json", images.simple(Op.IMAGE_VIEW)),
     _r("GET", r"/images/(?P<name>.+)/(?P<what>json|history|get)", images.read),

@@ -49,3 +49,11 @@ async def commit(call: Call, m: re.Match[str]) -> None:
     container = call.request.param("container")
     if container:
         await call.referenced("containers", container, Op.CONTAINER_VIEW)
+
+
+async def build(call: Call, m: re.Match[str]) -> None:
+    """``docker build``: Image Build on ``/``; build steps sharing the host's network
+    namespace need Host Networking Mode there as well."""
+    call.require(Op.IMAGE_BUILD, ROOT)
+    if call.request.param("networkmode") == "host":
+        call.require(Op.CONTAINER_CREATE, ROOT, {SubOption.HOST_NETWORKING})
