@@ -294,7 +294,7 @@ def main() -> None:
                 "Labels": {"com.docker.ucp.access.label": "/"},
             }
         ).encode()
-        status, created = c.request("POST", "/v1.41/containers/create", sleeper)
+        _status, created = c.request("POST", "/v1.41/containers/create", sleeper)
         sid = json.loads(created)["Id"]
         c.request("POST", f"/v1.41/containers/{sid}/start")
 
@@ -309,7 +309,7 @@ def main() -> None:
                     "AttachStdout": True,
                 }
             ).encode()
-            status, made = client.request("POST", f"/v1.41/containers/{sid}/exec", cmd)
+            _status, made = client.request("POST", f"/v1.41/containers/{sid}/exec", cmd)
             eid = json.loads(made)["Id"]
             start = time.perf_counter()
             n = client.stream_count(
