@@ -139,7 +139,7 @@ async def _serve(settings: Settings, app: object, services: Services) -> None:
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, server.stop)
     control = services.control
-    background: list[asyncio.Task[None]] = []
+    background: list[asyncio.Task[None]] = [asyncio.ensure_future(_purge_uploads(services))]
     if settings.docker_listen:
         await open_single_node(services)
         host, port = settings.docker_listen.rsplit(":", 1)
@@ -155,6 +155,20 @@ async def _serve(settings: Settings, app: object, services: Services) -> None:
         await control.proxy.stop()
         await control.audit.stop()
         await control.engine.close()
+
+
+async def _purge_uploads(services: Services) -> None:
+    """Abandoned uploads go, hourly."""
+    from wharf.registry.tasks import purge_stale_uploads
+
+    while True:
+        try:
+            await purge_stale_uploads(services.db, services.storage)
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            log.exception("purging stale uploads failed")
+        await asyncio.sleep(3600)
 
 
 async def open_single_node(services: Services) -> None:

@@ -38,6 +38,8 @@ class FileInfo:
     path: str
     size: int
     is_dir: bool = False
+    # Last modification, seconds since the epoch (what stale-upload purging ages by).
+    modified: float = 0.0
 
 
 @runtime_checkable

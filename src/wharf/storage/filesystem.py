@@ -76,7 +76,9 @@ class FilesystemDriver:
         except (FileNotFoundError, NotADirectoryError):
             raise PathNotFound(path) from None
         is_dir = os.path.isdir(self._full(path))
-        return FileInfo(path=path, size=0 if is_dir else st.st_size, is_dir=is_dir)
+        return FileInfo(
+            path=path, size=0 if is_dir else st.st_size, is_dir=is_dir, modified=st.st_mtime
+        )
 
     async def read(
         self, path: str, offset: int = 0, length: int | None = None

@@ -3,6 +3,7 @@ unit tests of the registry can use it as a real implementation rather than a moc
 
 from __future__ import annotations
 
+import time
 from collections.abc import AsyncIterator
 
 from wharf.storage.driver import FileInfo, PathNotFound
@@ -38,6 +39,7 @@ class MemoryDriver:
 
     def __init__(self) -> None:
         self.files: dict[str, bytearray] = {}
+        self.modified: dict[str, float] = {}
 
     def _is_dir(self, path: str) -> bool:
         prefix = path.rstrip("/") + "/"
@@ -45,7 +47,9 @@ class MemoryDriver:
 
     async def stat(self, path: str) -> FileInfo:
         if path in self.files:
-            return FileInfo(path=path, size=len(self.files[path]))
+            return FileInfo(
+                path=path, size=len(self.files[path]), modified=self.modified.get(path, 0.0)
+            )
         if self._is_dir(path):
             return FileInfo(path=path, size=0, is_dir=True)
         raise PathNotFound(path)
@@ -67,8 +71,10 @@ class MemoryDriver:
 
     async def put_content(self, path: str, data: bytes) -> None:
         self.files[path] = bytearray(data)
+        self.modified[path] = time.time()
 
     async def writer(self, path: str, append: bool = False) -> MemoryWriter:
+        self.modified[path] = time.time()
         return MemoryWriter(self.files, path, append)
 
     async def move(self, source: str, dest: str) -> None:
