@@ -1,6 +1,12 @@
-"""Fixtures of the web UI tests: one real ``wharf up`` (SQLite) for the module, a real
-headless Chromium driven by Playwright, and a page wrapper that fails the test on any
-console error or uncaught exception.
+"""Fixtures of the web UI tests: real ``wharf up`` servers (SQLite) serving the Docker API
+in front of a private dockerd in swarm mode, a real headless Chromium driven by
+Playwright, and a page wrapper that fails the test on any console error or uncaught
+exception.
+
+Every server has the control plane (``--docker-listen`` + ``--engine``): the dashboard,
+the landing page, shows the swarm's nodes and services. The swarm is one private dockerd
+(``--bridge=none``), a single manager node, holding a busybox image (``SWARM_IMAGE``) that
+services run without pulling anything.
 
 The browser is Debian's ``chromium`` (``/usr/bin/chromium``, or ``WHARF_CHROMIUM``);
 Playwright's own browser download is never used. Screenshots go to a temporary directory,
@@ -14,6 +20,7 @@ import re
 import shutil
 from collections import Counter
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -21,13 +28,19 @@ from typing import Any
 import httpx
 import pytest
 
+from tests.common.dockerd import DockerDaemon
+from tests.common.procs import free_port
+from tests.common.swarm import import_busybox, init_swarm, leave_swarm
 from tests.common.wharf import WharfServer, new_server
+from tests.integration.conftest import require
 
 CHROMIUM = os.environ.get("WHARF_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
 FAILED_RESOURCE = re.compile(
     r"Failed to load resource: the server responded with a status of (\d{3})"
 )
 VIEWPORT = {"width": 1360, "height": 900}
+# A local image of the swarm's node: services use it as is, nothing is pulled.
+SWARM_IMAGE = "wharf-test/busybox:1"
 
 _SERVERS: list[WharfServer] = []
 
@@ -46,10 +59,47 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]):  
             report.sections.append((f"wharf on {server.host} (log)", "\n".join(lines[-60:])))
 
 
+@dataclass
+class Swarm:
+    """The private dockerd (a single-node swarm) behind every UI test server."""
+
+    daemon: DockerDaemon
+    node_id: str
+
+    def docker(self, *args: str, check: bool = True) -> str:
+        """The docker CLI straight to the engine (not through Wharf)."""
+        return self.daemon.docker(*args, check=check).stdout
+
+
 @pytest.fixture(scope="session")
-def ui_server(wharf_root: Path) -> Iterator[WharfServer]:
-    """A ``wharf up`` shared by the UI tests (each test uses its own names)."""
-    server = new_server(wharf_root, "sqlite")
+def swarm() -> Iterator[Swarm]:
+    dockerd = require("dockerd")
+    require("docker")
+    require("busybox")
+    daemon = DockerDaemon.start(dockerd)
+    try:
+        node_id = init_swarm(daemon)
+        import_busybox(daemon, SWARM_IMAGE)
+        yield Swarm(daemon, node_id)
+    finally:
+        try:
+            leave_swarm(daemon)
+        finally:
+            daemon.stop()
+
+
+def swarm_server(root: Path, swarm: Swarm) -> WharfServer:
+    """A ``wharf up`` (not started) serving the Docker API in front of the swarm."""
+    server = new_server(root, "sqlite")
+    server.extra_env = {
+        "WHARF_DOCKER_LISTEN": f"127.0.0.1:{free_port()}",
+        "WHARF_ENGINE": f"unix://{swarm.daemon.socket}",
+    }
+    return server
+
+
+@contextmanager
+def running(server: WharfServer) -> Iterator[WharfServer]:
     _SERVERS.append(server)
     try:
         server.start()
@@ -58,20 +108,20 @@ def ui_server(wharf_root: Path) -> Iterator[WharfServer]:
     finally:
         server.kill9()
         _SERVERS.remove(server)
+
+
+@pytest.fixture(scope="session")
+def ui_server(wharf_root: Path, swarm: Swarm) -> Iterator[WharfServer]:
+    """A ``wharf up`` shared by the UI tests (each test uses its own names)."""
+    with running(swarm_server(wharf_root, swarm)) as server:
+        yield server
 
 
 @pytest.fixture
-def fresh_server(wharf_root: Path) -> Iterator[WharfServer]:
+def fresh_server(wharf_root: Path, swarm: Swarm) -> Iterator[WharfServer]:
     """A ``wharf up`` of the test's own, for settings that would disturb the others."""
-    server = new_server(wharf_root, "sqlite")
-    _SERVERS.append(server)
-    try:
-        server.start()
+    with running(swarm_server(wharf_root, swarm)) as server:
         yield server
-        server.stop()
-    finally:
-        server.kill9()
-        _SERVERS.remove(server)
 
 
 @pytest.fixture

@@ -48,16 +48,30 @@ async function errorMessage(response) {
     const body = await response.json();
     const messages = (body.errors || []).map((e) => e.message).filter(Boolean);
     if (messages.length) return messages.join('; ');
+    // the Docker API (/docker/...): {"message": "access denied: Service Delete on /..."}
+    if (typeof body.message === 'string' && body.message) return body.message;
+    // /_ping: {"Healthy": false, "Error": "database: ...; engine: ..."}
+    if (typeof body.Error === 'string' && body.Error) return body.Error;
   } catch {
     // not JSON
   }
   return `${response.status} ${response.statusText || 'error'}`;
 }
 
+// Requests in flight: logging out cancels them, so an answer that arrives after the
+// session ended (a 401) is never seen.
+const inFlight = new Set();
+
+export function cancelAll() {
+  for (const controller of inFlight) controller.abort();
+  inFlight.clear();
+}
+
 /**
  * request('GET', '/accounts/', {query: {start: 0}}) → parsed JSON (null for 204).
  * Options: body (JSON), query, token (use this one instead of the session's),
- * session: false (a 401 is an ordinary error, e.g. a wrong password).
+ * session: false (a 401 is an ordinary error, e.g. a wrong password),
+ * raw: true (the fetch Response itself, e.g. for a download).
  */
 export async function request(method, path, options = {}) {
   const headers = { Accept: 'application/json' };
@@ -70,10 +84,22 @@ export async function request(method, path, options = {}) {
     body = JSON.stringify(options.body);
   }
   let response;
+  const controller = new AbortController();
+  inFlight.add(controller);
   try {
-    response = await fetch(withQuery(path, options.query), { method, headers, body, cache: 'no-store' });
+    response = await fetch(withQuery(path, options.query), {
+      method, headers, body, cache: 'no-store', signal: controller.signal,
+    });
   } catch (error) {
+    if (controller.signal.aborted) {
+      // cancelled by a logout: nothing to show (callers ignore ended sessions)
+      const cancelled = new ApiError(0, 'CANCELLED', 'The session ended');
+      cancelled.sessionExpired = true;
+      throw cancelled;
+    }
     throw new ApiError(0, 'NETWORK', `Wharf is not reachable (${error.message})`);
+  } finally {
+    inFlight.delete(controller);
   }
   if (response.status === 401 && authenticated) {
     setToken(null);
@@ -85,6 +111,7 @@ export async function request(method, path, options = {}) {
   if (!response.ok) {
     throw new ApiError(response.status, 'ERROR', await errorMessage(response));
   }
+  if (options.raw) return response;
   if (response.status === 204) return null;
   const type = response.headers.get('content-type') || '';
   return type.includes('json') ? response.json() : response.text();

@@ -2,7 +2,9 @@
 // built from NAVIGATION, and a hash router that loads one page module per first path
 // segment (#/users/alice → ./pages/users.js with params ['alice']).
 
-import { api, getToken, onSessionExpired, request, setToken } from './api.js';
+import {
+  api, cancelAll, getToken, onSessionExpired, request, setToken,
+} from './api.js';
 import { button, clear, control, h, messageArea } from './dom.js';
 import { HOME, NAVIGATION, SECTIONS } from './nav.js';
 
@@ -11,14 +13,23 @@ const state = { me: null, renderId: 0, returnTo: null };
 
 // -- session -------------------------------------------------------------------------------------
 
+/** The page on screen is over (logout, expiry): its pending work and timers stop
+ * (pages check ctx.isCurrent()). */
+function endPage() {
+  state.renderId += 1;
+  cancelAll();
+}
+
 onSessionExpired(() => {
   if (!state.me) return;
+  endPage();
   state.me = null;
   state.returnTo = location.hash;
   showLogin('Your session expired, please log in again');
 });
 
 async function logout() {
+  endPage();
   const token = getToken();
   if (token) {
     try {
@@ -218,7 +229,7 @@ function notice(view, title, text) {
   document.title = `${title} · Wharf`;
   view.append(h('div', { class: 'page-header' }, h('h1', {}, title)),
     h('div', { class: 'message message-error', role: 'alert' }, text),
-    h('p', {}, h('a', { href: `#/${HOME}` }, 'Back to the overview')));
+    h('p', {}, h('a', { href: `#/${HOME}` }, 'Back to the dashboard')));
 }
 
 window.addEventListener('hashchange', route);

@@ -1,5 +1,5 @@
-// My profile: access tokens (create — shown once —, list, revoke), password, default
-// collection, and the account's facts.
+// My profile: client bundles (download a new one, list, revoke), access tokens (create —
+// shown once —, list, revoke), password, default collection, and the account's facts.
 
 import { api, request, url } from '../api.js';
 import {
@@ -70,6 +70,75 @@ function tokensCard(me) {
   const el = card('Access tokens',
     h('p', { class: 'muted' }, 'Tokens let scripts and registry clients act as you without your password.'),
     h('div', { class: 'toolbar' }, create), message.el, listArea);
+  load().catch((error) => !error.sessionExpired && message.show(error.message));
+  return el;
+}
+
+/** POST /api/clientbundle → the zip, saved by the browser under the server's name. */
+async function downloadBundle(me, label) {
+  const response = await request('POST', '/api/clientbundle', { query: { label }, raw: true });
+  const blob = await response.blob();
+  const disposition = response.headers.get('content-disposition') || '';
+  const filename = /filename="?([^";]+)"?/.exec(disposition)?.[1] || `ucp-bundle-${me.name}.zip`;
+  const href = URL.createObjectURL(blob);
+  const link = h('a', { href, download: filename, hidden: true });
+  document.body.append(link);
+  link.click();
+  link.remove();
+  setTimeout(() => URL.revokeObjectURL(href), 60000);
+  return filename;
+}
+
+function bundlesCard(me) {
+  const listArea = h('div', {});
+  const message = messageArea();
+  async function load() {
+    const { accountPublicKeys: keys } = await api.get(url`/accounts/${me.name}/publicKeys`, { limit: 200 });
+    listArea.replaceChildren(table([
+      { label: 'Label', render: (k) => k.label || '—' },
+      { label: 'Fingerprint', render: (k) => h('code', { class: 'digest' }, k.fingerprint) },
+      { label: 'Created', render: (k) => date(k.createdAt) },
+      { label: 'Expires', render: (k) => date(k.expiresAt) },
+      {
+        label: 'Actions',
+        class: 'actions',
+        render: (k) => button('Revoke', {
+          small: true,
+          kind: 'danger',
+          ariaLabel: `Revoke client bundle ${k.label || k.fingerprint}`,
+          onClick: async () => {
+            if (!await confirm('Revoke this client bundle?', `The certificate of "${k.label || k.fingerprint}" no longer gets access to the Docker API.`, 'Revoke')) return;
+            await act(async () => {
+              await api.del(url`/accounts/${me.name}/publicKeys/${k.id}`);
+              await load();
+            }, 'Client bundle revoked');
+          },
+        }),
+      },
+    ], keys, { caption: 'Client bundles', empty: 'No client bundles.' }));
+  }
+  const label = control('Bundle label', { name: 'bundleLabel', placeholder: 'e.g. laptop', hint: 'Optional: where you will use it. Empty: the creation time.', class: 'field-inline field-grow' });
+  const create = button('New client bundle', {
+    kind: 'primary',
+    onClick: async () => {
+      message.hide();
+      create.disabled = true;
+      try {
+        const filename = await downloadBundle(me, label.control.value.trim());
+        label.control.value = '';
+        toast(`Client bundle downloaded: ${filename}`);
+        await load();
+      } catch (error) {
+        if (!error.sessionExpired) message.show(error.message);
+      } finally {
+        create.disabled = false;
+      }
+    },
+  });
+  const el = card('Client bundles',
+    h('p', { class: 'muted' }, 'A client bundle is a certificate and key for the docker CLI: unzip it, then ',
+      h('code', {}, 'eval "$(<env.sh)"'), ' and docker commands reach the swarm as you, with your grants.'),
+    h('div', { class: 'toolbar' }, label.field, create), message.el, listArea);
   load().catch((error) => !error.sessionExpired && message.show(error.message));
   return el;
 }
@@ -149,6 +218,7 @@ export default {
         h('dt', {}, 'Role'), h('dd', {}, me.isAdmin ? badge('Administrator', 'info') : 'User'),
         h('dt', {}, 'Source'), h('dd', {}, me.isImported ? 'LDAP' : 'Wharf'),
         h('dt', {}, 'Member since'), h('dd', {}, date(me.createdAt)))),
+      bundlesCard(me),
       tokensCard(me),
       h('div', { class: 'card-row' }, passwordCard(me), defaultCollectionCard(me)));
   },
