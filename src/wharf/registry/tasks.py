@@ -22,7 +22,7 @@ from wharf.core.settings_store import get_section
 from wharf.registry.models import Upload
 from wharf.registry.settings import RegistrySettings
 from wharf.storage import BlobDriver, PathNotFound
-from wharf.storage.paths import upload_data_path, upload_dir
+from wharf.storage.paths import upload_data_path
 
 log = get_logger("registry.tasks")
 
@@ -46,7 +46,7 @@ async def purge_stale_uploads(db: Database, driver: BlobDriver) -> PurgeResult:
     removed_rows = 0
     for upload_id in await db.run(stale_rows):
         with contextlib.suppress(PathNotFound):
-            await driver.delete(upload_dir(upload_id))
+            await driver.delete(upload_data_path(upload_id))
         await db.run(lambda s, u=upload_id: s.execute(delete(Upload).where(Upload.id == u)))
         removed_rows += 1
     live = await db.run(live_rows)
@@ -61,13 +61,12 @@ async def purge_stale_uploads(db: Database, driver: BlobDriver) -> PurgeResult:
         if upload_id in live:
             continue
         try:
-            info = await driver.stat(upload_data_path(upload_id))
-            modified = info.modified
+            modified = (await driver.stat(upload_data_path(upload_id))).modified
         except PathNotFound:
-            modified = 0.0  # an empty directory: nothing of value
+            continue
         if modified < oldest:
             with contextlib.suppress(PathNotFound):
-                await driver.delete(upload_dir(upload_id))
+                await driver.delete(upload_data_path(upload_id))
             removed_dirs += 1
     if removed_rows or removed_dirs:
         log.info("purged stale uploads", extra={"rows": removed_rows, "directories": removed_dirs})

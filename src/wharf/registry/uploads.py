@@ -34,7 +34,7 @@ from wharf.registry.errors import ErrorCode, RegistryError
 from wharf.registry.models import Upload
 from wharf.registry.names import Digest, parse_digest
 from wharf.storage import BlobDriver, PathNotFound
-from wharf.storage.paths import upload_data_path, upload_dir
+from wharf.storage.paths import upload_data_path
 
 _HASHERS = {"sha256": hashlib.sha256, "sha512": hashlib.sha512}
 # Bytes handed to the hashing thread at a time: large enough that the thread hop is
@@ -254,7 +254,7 @@ class UploadService:
             )
         target = blobs.storage_path(digest)
         if await blobs.blob_in_storage(self.driver, digest):
-            await self.driver.delete(upload_dir(upload_id))
+            await self.driver.delete(upload_data_path(upload_id))
         else:
             await self.driver.move(upload_data_path(upload_id), target)
             await self._remove_dir(upload_id)
@@ -277,7 +277,7 @@ class UploadService:
 
     async def _remove_dir(self, upload_id: str) -> None:
         with contextlib.suppress(PathNotFound):
-            await self.driver.delete(upload_dir(upload_id))
+            await self.driver.delete(upload_data_path(upload_id))
 
 
 def range_header(offset: int) -> str:

@@ -118,16 +118,22 @@ class FilesystemDriver:
 
     async def writer(self, path: str, append: bool = False) -> FilesystemWriter:
         full = self._full(path)
-        os.makedirs(os.path.dirname(full), exist_ok=True)
-        return FilesystemWriter(full, append)
+        try:
+            return FilesystemWriter(full, append)
+        except FileNotFoundError:  # the first file in its directory
+            os.makedirs(os.path.dirname(full), exist_ok=True)
+            return FilesystemWriter(full, append)
 
     async def move(self, source: str, dest: str) -> None:
         src, dst = self._full(source), self._full(dest)
         if not os.path.exists(src):
             raise PathNotFound(source)
         parent = os.path.dirname(dst)
-        os.makedirs(parent, exist_ok=True)
-        os.replace(src, dst)
+        try:
+            os.replace(src, dst)
+        except FileNotFoundError:  # the first blob in its directory
+            os.makedirs(parent, exist_ok=True)
+            os.replace(src, dst)
         await anyio.to_thread.run_sync(_fsync_dir, parent)
 
     async def delete(self, path: str) -> None:

@@ -26,11 +26,10 @@ async def test_stale_uploads_are_purged(wharf: InProcessWharf) -> None:
         lambda s: s.execute(update(Upload).where(Upload.id == old_id).values(updated_at=long_ago))
     )
     root = wharf.services.settings.resolved_storage_root
-    # A monolithic push killed mid-way leaves a directory without a row.
+    # A monolithic push killed mid-way leaves a file without a row.
     orphan = root / "uploads" / "orphan-of-a-crash"
-    orphan.mkdir(parents=True)
-    (orphan / "data").write_bytes(b"partial")
-    os.utime(orphan / "data", (time.time() - 3 * 86400,) * 2)
+    orphan.write_bytes(b"partial")
+    os.utime(orphan, (time.time() - 3 * 86400,) * 2)
 
     result = await purge_stale_uploads(wharf.services.db, wharf.services.storage)
 
@@ -38,4 +37,4 @@ async def test_stale_uploads_are_purged(wharf: InProcessWharf) -> None:
     assert (await wharf.client.get(old, headers=h)).status_code == 404
     assert (await wharf.client.get(fresh, headers=h)).status_code == 204
     assert not orphan.exists()
-    assert (root / "uploads" / fresh.rsplit("/", 1)[1] / "data").exists()
+    assert (root / "uploads" / fresh.rsplit("/", 1)[1]).exists()
