@@ -44,9 +44,10 @@ class FilesystemWriter:
         self._size += len(data)
 
     async def commit(self) -> None:
-        # fsync waits for the disk: on a worker thread, so the loop serves others meanwhile.
+        # fdatasync (the data and what is needed to read it back, not timestamps) waits
+        # for the disk: on a worker thread, so the loop serves others meanwhile.
         self._file.flush()
-        await anyio.to_thread.run_sync(os.fsync, self._file.fileno())
+        await anyio.to_thread.run_sync(os.fdatasync, self._file.fileno())
         self._file.close()
 
     async def close(self) -> None:
