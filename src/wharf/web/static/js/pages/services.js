@@ -302,7 +302,7 @@ async function renderService(ctx, id) {
     facts.replaceChildren(
       h('dt', {}, 'ID'), h('dd', {}, h('code', {}, service.ID)),
       h('dt', {}, 'Image'), h('dd', {}, h('code', {}, container.Image || '—')),
-      h('dt', {}, 'Command'), h('dd', {}, [...(container.Command || []), ...(container.Args || [])].join(' ') || 'the image\'s'),
+      h('dt', {}, 'Command'), h('dd', {}, [...(container.Command || []), ...(container.Args || [])].join(' ') || 'the image\'s default'),
       h('dt', {}, 'Mode'), h('dd', {}, serviceMode(service)),
       h('dt', {}, 'Replicas'), h('dd', { 'data-fact': 'replicas' }, replicasBadge(count), ' running / desired'),
       h('dt', {}, 'Ports'), h('dd', {}, portsText(service)),
