@@ -167,8 +167,8 @@ export function splitArgs(text) {
   return args;
 }
 
-function portRow(rows, onRemove) {
-  const n = rows.children.length + 1;
+/** One published port: `n` numbers its labels (never reused, so labels stay unique). */
+function portRow(rows, n, onRemove) {
   const published = control(`Published port ${n}`, { type: 'number', name: 'published', min: 1, max: 65535, required: true, class: 'field-inline' });
   const target = control(`Target port ${n}`, { type: 'number', name: 'target', min: 1, max: 65535, required: true, class: 'field-inline' });
   const protocol = control(`Protocol ${n}`, { type: 'select', name: 'protocol', options: ['tcp', 'udp'], class: 'field-inline' });
@@ -216,7 +216,15 @@ async function renderNew(ctx) {
   const syncPorts = () => {
     noPorts.hidden = portRows.children.length > 0;
   };
-  const addPort = button('Add port', { small: true, onClick: () => { portRow(portRows, syncPorts); syncPorts(); } });
+  let portCount = 0;
+  const addPort = button('Add port', {
+    small: true,
+    onClick: () => {
+      portCount += 1;
+      portRow(portRows, portCount, syncPorts);
+      syncPorts();
+    },
+  });
   const portsHint = uid('ports');
 
   const form = h('form', { novalidate: true },
