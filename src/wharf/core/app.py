@@ -118,7 +118,7 @@ def create_app(settings: Settings, services: Services | None = None) -> Observab
             settings.docker_public_url or settings.docker_listen,
         ).routes(),
         *ControlRoutes(services.access.api_auth, settings_sections).routes(),
-        *DockerBridge(services.control.proxy).routes(),
+        *DockerBridge(services.control.proxy, enabled=bool(settings.docker_listen)).routes(),
         *services.registry.api.routes(),
         *services.registry.repositories.routes(),
         *ImageAPI(services.access.api_auth, services.storage).routes(),

@@ -48,10 +48,14 @@ class Health:
 
     async def ping(self, request: Request) -> Response:
         problems = await self.problems()
+        # Which parts this process serves, so a UI or a load balancer can tell.
+        serves = {"DockerAPI": self.engine is not None}
         if problems:
             log.warning("unhealthy", extra={"problems": problems})
-            return JSONResponse({"Healthy": False, "Error": "; ".join(problems)}, status_code=500)
-        return JSONResponse({"Healthy": True})
+            return JSONResponse(
+                {"Healthy": False, "Error": "; ".join(problems), **serves}, status_code=500
+            )
+        return JSONResponse({"Healthy": True, **serves})
 
     async def metrics_endpoint(self, request: Request) -> Response:
         return Response(generate_latest(self.metrics.registry), media_type=CONTENT_TYPE_LATEST)

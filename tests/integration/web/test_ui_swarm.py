@@ -450,4 +450,4 @@ def test_dashboard_health_and_recent_denials(
     with control_server.client() as api:
         events = api.get("/api/audit", params={"denied": "true", "limit": 20}).json()["events"]
     assert any(e["user"] == user and e["operations"] == "Service Delete" for e in events)
-    assert httpx.get(f"{control_server.url}/_ping").json() == {"Healthy": True}
+    assert httpx.get(f"{control_server.url}/_ping").json() == {"Healthy": True, "DockerAPI": True}

@@ -605,7 +605,7 @@ async def test_health_and_metrics_are_open(wharf: InProcessWharf, path: str) -> 
 
 
 async def test_ping_reports_a_failing_component(wharf: InProcessWharf) -> None:
-    assert (await wharf.client.get("/_ping")).json() == {"Healthy": True}
+    assert (await wharf.client.get("/_ping")).json() == {"Healthy": True, "DockerAPI": False}
     wharf.services.db.engine.dispose()
     (wharf.services.settings.data_dir / "wharf.db").unlink()
     (wharf.services.settings.data_dir / "wharf.db").mkdir()

@@ -58,10 +58,19 @@ class _Collector:
 
 
 class DockerBridge:
-    def __init__(self, proxy: DockerProxy) -> None:
+    def __init__(self, proxy: DockerProxy, enabled: bool) -> None:
         self.proxy = proxy
+        # Only when this process serves the Docker API (--docker-listen): otherwise no
+        # engine is Wharf's to front, and none may be reached through it.
+        self.enabled = enabled
 
     async def handle(self, request: Request) -> Response:
+        if not self.enabled:
+            return Response(
+                b'{"message":"the Docker API is not enabled on this server (--docker-listen)"}',
+                status_code=404,
+                media_type="application/json",
+            )
         path = request.url.path[len(PREFIX) :] or "/"
         if any(marker in path for marker in _STREAMING) or request.query_params.get("follow") in (
             "1",

@@ -109,12 +109,15 @@ export default {
     async function load() {
       // One batch of requests, all at once (nothing waits on another).
       const settle = (promise) => promise.then((value) => ({ value }), (error) => ({ error }));
-      const [ping, info, nodes, services, tasks, denials] = await Promise.all([
-        settle(request('GET', '/_ping', { session: false, anonymous: true })),
-        settle(docker.get('/info')),
-        settle(listNodes()),
-        settle(listServices()),
-        settle(listTasks({ 'desired-state': ['running'] })),
+      const ping = await settle(request('GET', '/_ping', { session: false, anonymous: true }));
+      // A server without the Docker API (no --docker-listen) has no swarm to show.
+      const dockerOn = (ping.value || ping.error?.body || {}).DockerAPI !== false;
+      const off = { error: { message: 'the Docker API is not enabled on this server' } };
+      const [info, nodes, services, tasks, denials] = await Promise.all([
+        dockerOn ? settle(docker.get('/info')) : Promise.resolve(off),
+        dockerOn ? settle(listNodes()) : Promise.resolve(off),
+        dockerOn ? settle(listServices()) : Promise.resolve(off),
+        dockerOn ? settle(listTasks({ 'desired-state': ['running'] })) : Promise.resolve(off),
         me.isAdmin ? settle(api.get('/api/audit', { denied: 'true', limit: 20 })) : Promise.resolve(null),
       ]);
       if (!ctx.isCurrent()) return;
