@@ -131,7 +131,10 @@ def admin_api(ui_server: WharfServer) -> Iterator[httpx.Client]:
         yield client
 
 
-@pytest.fixture(scope="session")
+# Package scope, not session: Playwright's sync API keeps an asyncio loop running in the
+# main thread until it stops, which would break every async test collected after this
+# package (pytest-asyncio cannot start a loop inside a running one).
+@pytest.fixture(scope="package")
 def browser() -> Iterator[Any]:
     sync_api = pytest.importorskip("playwright.sync_api", reason="pip install playwright")
     if not Path(CHROMIUM).exists():
