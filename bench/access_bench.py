@@ -23,7 +23,6 @@ import random
 import re
 import shutil
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -43,6 +42,9 @@ from wharf.access.decide import (
 )
 from wharf.access.operations import Operation, SubOption
 from wharf.access.roles import BUILTIN_ROLES
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from tests.common.procs import free_port, wait_for
 
 ROOT = Path(__file__).resolve().parent.parent
 PASSWORD = "bench-admin-password"
@@ -99,11 +101,6 @@ def bench_decide(
         "mean_depth": depth,
     }
 
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def wrk(url: str, headers: dict[str, str], seconds: int = 8, connections: int = 8) -> float:
@@ -183,13 +180,7 @@ def bench_http() -> dict[str, float]:
     )
     base = f"http://127.0.0.1:{port}"
     try:
-        for _ in range(100):
-            try:
-                if httpx.get(f"{base}/_ping").status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            time.sleep(0.1)
+        wait_for(lambda: httpx.get(f"{base}/_ping").status_code == 200, 30, "wharf to start")
         repo = "admin/public"
         push_public_image(base, repo)
         basic = "Basic " + base64.b64encode(f"admin:{PASSWORD}".encode()).decode()

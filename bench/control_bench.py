@@ -40,6 +40,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from tests.common.dockerd import DockerDaemon, build_images  # noqa: E402
+from tests.common.procs import free_port, wait_for  # noqa: E402
 
 PASSWORD = "bench-admin-password"
 STREAM_BYTES = 200 * 1024 * 1024
@@ -135,11 +136,6 @@ def latencies(client: RawClient, path: str, n: int) -> list[float]:
     return out
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
 
 def bundle_for(base: str, user: str, password: str, into: Path) -> Path:
     token = httpx.post(f"{base}/auth/login", json={"username": user, "password": password}).json()[
@@ -210,13 +206,7 @@ def main() -> None:
             start_new_session=True,
         )
         base = f"http://127.0.0.1:{port}"
-        for _ in range(200):
-            try:
-                if httpx.get(f"{base}/_ping").status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            time.sleep(0.1)
+        wait_for(lambda: httpx.get(f"{base}/_ping").status_code == 200, 30, "wharf to start")
         admin_token = httpx.post(
             f"{base}/auth/login", json={"username": "admin", "password": PASSWORD}
         ).json()["auth_token"]
