@@ -351,6 +351,7 @@ class Authenticator:
         self._ttl = cache_seconds
         self._max = max_entries
         self._cache: OrderedDict[str, tuple[str, float]] = OrderedDict()
+        self._recent: dict[str, tuple[Principal, float, int]] = {}
         # Salt for the cache keys, so a memory dump does not give plain SHA-256 of passwords.
         self._salt = secrets.token_bytes(16)
         self.directory: DirectoryLogin | None = None
@@ -368,10 +369,19 @@ class Authenticator:
     def remembered(self, reader: Reader, name: str, password: str) -> Principal | None:
         """The caller, if these credentials succeeded recently and nothing about the
         account changed since — two indexed reads, no ORM, no argon2 (the hot path of
-        Basic authentication). None means "do the full check"."""
-        cached = self._cache.get(self._key(name, password))
-        if cached is None or cached[1] <= time.monotonic():
+        Basic authentication). None means "do the full check".
+
+        The answer itself is kept for a second (a pull sends the same credentials with
+        every request), and dropped at once when an account changes in this process."""
+        key = self._key(name, password)
+        now = time.monotonic()
+        recent = self._recent.get(key)
+        if recent is not None and recent[1] > now and recent[2] == AccountChanges.generation:
+            return recent[0]
+        cached = self._cache.get(key)
+        if cached is None or cached[1] <= now:
             return None
+        generation = AccountChanges.generation
         row = reader.one(_REMEMBERED_ACCOUNT, name=name, now=utcnow())
         if row is None:
             return None
@@ -379,7 +389,11 @@ class Authenticator:
         proof = password_hash or f"id:{uuid.UUID(str(account_id))}"
         if proof != cached[0] or not is_active or locked:
             return None
-        return Principal(uuid.UUID(str(account_id)), name, bool(is_admin), True)
+        principal = Principal(uuid.UUID(str(account_id)), name, bool(is_admin), True)
+        if len(self._recent) > self._max:
+            self._recent.clear()
+        self._recent[key] = (principal, now + 1.0, generation)
+        return principal
 
     def authenticate(self, session: Session, name: str, password: str) -> Account:
         """The active account these credentials belong to; raises InvalidCredentials."""
