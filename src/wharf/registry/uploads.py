@@ -40,6 +40,9 @@ _HASHERS = {"sha256": hashlib.sha256, "sha512": hashlib.sha512}
 # Bytes handed to the hashing thread at a time: large enough that the thread hop is
 # noise, small enough to keep memory flat (two batches in flight at most).
 PIPELINE_BATCH = 1024 * 1024
+# Every this many bytes an upload asks the disk to catch up (in the background), so the
+# final fsync of a large blob does not start from a gigabyte of dirty pages.
+WRITEBACK_BYTES = 64 * 1024 * 1024
 
 
 @dataclass
@@ -155,10 +158,12 @@ class UploadService:
         # receives and writes the next batch: receive, hash and write overlap instead of
         # taking turns on one thread.
         hashing: asyncio.Future[None] | None = None
+        syncing: asyncio.Future[None] | None = None
+        unsynced = 0
         batch = bytearray()
 
         async def flush() -> None:
-            nonlocal hashing
+            nonlocal hashing, syncing, unsynced
             data = bytes(batch)
             batch.clear()
             if hashing is not None:
@@ -167,6 +172,12 @@ class UploadService:
             if state is not None:
                 hashing = asyncio.ensure_future(anyio.to_thread.run_sync(state.hasher.update, data))
             await writer.write(data)
+            unsynced += len(data)
+            if unsynced >= WRITEBACK_BYTES and (syncing is None or syncing.done()):
+                if syncing is not None:
+                    await syncing
+                syncing = asyncio.ensure_future(writer.sync())
+                unsynced = 0
 
         try:
             async for chunk in body:
@@ -179,6 +190,9 @@ class UploadService:
             if hashing is not None:
                 await hashing
                 hashing = None
+            if syncing is not None:
+                await syncing
+                syncing = None
             if final:
                 await writer.commit()
         except BaseException:
@@ -186,9 +200,10 @@ class UploadService:
             # The hash state may no longer match the file: drop it; completing the
             # upload re-hashes from storage.
             state = None
-            if hashing is not None:
-                with contextlib.suppress(Exception):
-                    await hashing
+            for pending in (hashing, syncing):
+                if pending is not None:
+                    with contextlib.suppress(Exception):
+                        await pending
             if batch:
                 await writer.write(bytes(batch))
             raise

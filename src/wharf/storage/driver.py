@@ -55,6 +55,12 @@ class FileWriter(Protocol):
 
     async def write(self, data: bytes) -> None: ...
 
+    async def sync(self) -> None:
+        """Make the bytes written so far durable, without closing. Long uploads call it
+        as they go, so the disk writes while the network still delivers and the final
+        commit only has the tail left."""
+        ...
+
     async def commit(self) -> None:
         """Flush and make durable (fsync); the writer is closed afterwards."""
         ...

@@ -43,6 +43,10 @@ class FilesystemWriter:
         self._file.write(data)
         self._size += len(data)
 
+    async def sync(self) -> None:
+        self._file.flush()
+        await anyio.to_thread.run_sync(os.fdatasync, self._file.fileno())
+
     async def commit(self) -> None:
         # fdatasync (the data and what is needed to read it back, not timestamps) waits
         # for the disk: on a worker thread, so the loop serves others meanwhile.

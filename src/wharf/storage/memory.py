@@ -24,6 +24,9 @@ class MemoryWriter:
     async def write(self, data: bytes) -> None:
         self._buf.extend(data)
 
+    async def sync(self) -> None:
+        return None
+
     async def commit(self) -> None:
         return None
 

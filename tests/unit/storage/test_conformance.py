@@ -151,3 +151,12 @@ def test_unknown_driver_is_a_clear_error(tmp_path: Path) -> None:
 def test_filesystem_driver_offers_a_local_path(tmp_path: Path) -> None:
     driver = build_driver("filesystem", tmp_path, Metrics())
     assert driver.local_path("/blobs/x") == str(tmp_path.resolve()) + "/blobs/x"
+
+
+async def test_sync_keeps_the_writer_open(driver: BlobDriver) -> None:
+    writer = await driver.writer("/s/1")
+    await writer.write(b"first ")
+    await writer.sync()
+    await writer.write(b"second")
+    await writer.commit()
+    assert await driver.get_content("/s/1") == b"first second"
