@@ -12,7 +12,7 @@ start-up cost does not hide the proxy's:
 2. The same list with ``--containers`` (default 5,000) containers as a user: the time to
    get the filtered list (target <= 50 ms).
 3. Stream throughput of ``GET /containers/{id}/logs`` and of a hijacked
-   ``docker exec`` reading 200 MB (target >= 90% of direct).
+   ``docker exec`` reading 100 MB (target >= 90% of direct).
 """
 
 from __future__ import annotations
@@ -41,9 +41,10 @@ sys.path.insert(0, str(ROOT))
 
 from tests.common.dockerd import DockerDaemon, build_images  # noqa: E402
 from tests.common.procs import free_port, wait_for  # noqa: E402
+from tests.common.swarm import import_busybox  # noqa: E402
 
 PASSWORD = "bench-admin-password"
-STREAM_BYTES = 200 * 1024 * 1024
+STREAM_BYTES = 100 * 1024 * 1024
 
 
 class RawClient:
@@ -184,6 +185,8 @@ def main() -> None:
     proc = None
     try:
         image = build_images(daemon).base
+        tools = "bench/busybox:1"  # every applet (yes, head, sleep) for the stream workloads
+        import_busybox(daemon, tools)
         env = {**os.environ, "WHARF_ADMIN_PASSWORD": PASSWORD, "WHARF_ACCESS_LOG": "0"}
         proc = subprocess.Popen(
             [
@@ -234,21 +237,10 @@ def main() -> None:
         status, body = tls_client(docker_port, user_bundle).request("GET", path)
         results["list100_user_sees"] = len(json.loads(body))
 
-        # 2. A big list, filtered for the user.
-        more = args.containers - 100
-        if more > 0:
-            create_containers(daemon, image, more // 2, "/Shared/Private/bench")
-            create_containers(daemon, image, more - more // 2, "/System")
-        big_direct = latencies(unix_client(daemon.socket), path, 10)
-        big_user = latencies(tls_client(docker_port, user_bundle), path, 10)
-        results["list_big_direct_p50_ms"] = statistics.median(big_direct)
-        results["list_big_user_p50_ms"] = statistics.median(big_user)
-        results["list_big_count"] = args.containers
-
-        # 3. Streams: a container that wrote STREAM_BYTES of logs, and an exec that writes them.
+        # 2. Streams: a container that wrote STREAM_BYTES of logs, and an exec that writes them.
         blob = json.dumps(
             {
-                "Image": image,
+                "Image": tools,
                 "Cmd": [
                     "sh",
                     "-c",
@@ -278,12 +270,13 @@ def main() -> None:
 
         sleeper = json.dumps(
             {
-                "Image": image,
+                "Image": tools,
                 "Cmd": ["sleep", "3600"],
                 "HostConfig": {"NetworkMode": "none"},
                 "Labels": {"com.docker.ucp.access.label": "/"},
             }
         ).encode()
+        c = unix_client(daemon.socket)  # the earlier connection may have idled out
         _status, created = c.request("POST", "/v1.41/containers/create", sleeper)
         sid = json.loads(created)["Id"]
         c.request("POST", f"/v1.41/containers/{sid}/start")
@@ -314,6 +307,17 @@ def main() -> None:
         results["exec_proxy_MBps"] = max(
             exec_stream(tls_client(docker_port, admin_bundle)) for _ in range(3)
         )
+        # 3. A big list, filtered for the user.
+        more = args.containers - 100
+        if more > 0:
+            create_containers(daemon, image, more // 2, "/Shared/Private/bench")
+            create_containers(daemon, image, more - more // 2, "/System")
+        big_direct = latencies(unix_client(daemon.socket), path, 10)
+        big_user = latencies(tls_client(docker_port, user_bundle), path, 10)
+        results["list_big_direct_p50_ms"] = statistics.median(big_direct)
+        results["list_big_user_p50_ms"] = statistics.median(big_user)
+        results["list_big_count"] = args.containers
+
     finally:
         if proc is not None:
             os.killpg(proc.pid, signal.SIGTERM)

@@ -35,6 +35,7 @@ from wharf.control.proxy import tls
 from wharf.control.proxy.call import Call, Refusal
 from wharf.control.proxy.routes import api_path, match
 from wharf.control.proxy.wire import (
+    RELAY_CHUNK,
     BodyTooLarge,
     Framing,
     Head,
@@ -48,6 +49,7 @@ from wharf.control.proxy.wire import (
     read_body,
     read_head,
     relay,
+    relay_response,
     request_framing,
     response_framing,
 )
@@ -325,7 +327,7 @@ class DockerProxy:
             return False
         writer.write(response.head.encode())
         await writer.drain()
-        await relay(e_reader, writer, framing)
+        await relay_response(e_reader, writer, framing)
         return framing.kind != "close" and not response.closes
 
     async def _filtered(
@@ -459,7 +461,7 @@ async def _pipe(
 
     async def copy(src: asyncio.StreamReader, dst: asyncio.StreamWriter, half_close: bool) -> None:
         try:
-            while data := await src.read(65536):
+            while data := await src.read(RELAY_CHUNK):
                 dst.write(data)
                 await dst.drain()
         except (ConnectionError, OSError):
