@@ -30,7 +30,7 @@ from wharf.registry.manifests import store as manifest_store
 from wharf.registry.manifests.media_types import OCI_INDEX
 from wharf.registry.names import is_tag, parse_digest, validate_repository_name
 from wharf.registry.permissions import DELETE, PULL, PUSH
-from wharf.registry.repositories import check_push_target, list_readable_names
+from wharf.registry.repositories import list_readable_names
 from wharf.registry.responses import BlobResponse, parse_range, registry_response
 from wharf.registry.uploads import UploadService, UploadStatus, range_header
 from wharf.storage import BlobDriver
@@ -287,9 +287,6 @@ class RegistryAPI:
         name = self._name(request)
         caller = await self.auth.require(request, name, PUSH, "pull,push")
         params = request.query_params
-        if not params.get("digest"):
-            # Refuse before any bytes arrive (a monolithic push checks when it records).
-            await self.db.run(check_push_target, name)
         mount, source = params.get("mount"), params.get("from")
         if mount and source:
             mounted = await self._mount(caller, name, mount, source)

@@ -24,15 +24,16 @@ from dataclasses import dataclass
 from typing import Any
 
 import anyio.to_thread
-from sqlalchemy import delete, select
+from sqlalchemy import bindparam, delete, insert, select
 from sqlalchemy.orm import Session
 
-from wharf.core.db import Database, utcnow
+from wharf.core.db import Database, PreparedQuery, utcnow
 from wharf.core.metrics import Metrics
 from wharf.registry import blobs
 from wharf.registry.errors import ErrorCode, RegistryError
 from wharf.registry.models import Upload
 from wharf.registry.names import Digest, parse_digest
+from wharf.registry.repositories import check_push_target
 from wharf.storage import BlobDriver, PathNotFound
 from wharf.storage.paths import upload_data_path
 
@@ -42,7 +43,7 @@ _HASHERS = {"sha256": hashlib.sha256, "sha512": hashlib.sha512}
 PIPELINE_BATCH = 1024 * 1024
 # Every this many bytes an upload asks the disk to catch up (in the background), so the
 # final fsync of a large blob does not start from a gigabyte of dirty pages.
-WRITEBACK_BYTES = 64 * 1024 * 1024
+WRITEBACK_BYTES = 4 * 1024 * 1024
 
 
 @dataclass
@@ -63,11 +64,9 @@ class CommittedBlob:
     size: int
 
 
-def _find_upload(session: Session, upload_id: str, repository: str) -> Upload:
-    upload = session.get(Upload, upload_id)
-    if upload is None or upload.repository_name != repository:
-        raise RegistryError(ErrorCode.BLOB_UPLOAD_UNKNOWN, detail={"uuid": upload_id})
-    return upload
+_UPLOAD_REPOSITORY = PreparedQuery(
+    select(Upload.repository_name).where(Upload.id == bindparam("upload_id"))
+)
 
 
 def _set_offset(session: Session, upload_id: str, offset: int) -> None:
@@ -93,26 +92,43 @@ class UploadService:
         self._hashes: dict[str, _HashState] = {}
 
     async def start(self, repository: str, account_name: str) -> UploadStatus:
+        """Record a new upload (refused if the push may not create ``repository``). Its
+        file is created by the first bytes that arrive: an upload without one is empty."""
         upload_id = str(uuid.uuid4())
-        writer = await self.driver.writer(upload_data_path(upload_id))
-        await writer.close()
+        now = utcnow()
 
         def add(session: Session) -> None:
-            session.add(Upload(id=upload_id, repository_name=repository, account_name=account_name))
+            check_push_target(session, repository)
+            session.execute(
+                insert(Upload).values(
+                    id=upload_id,
+                    repository_name=repository,
+                    account_name=account_name,
+                    offset=0,
+                    started_at=now,
+                    updated_at=now,
+                )
+            )
 
         await self.db.run(add)
         self._hashes[upload_id] = _HashState(0, hashlib.sha256())
         return UploadStatus(upload_id, 0)
 
+    async def _find_upload(self, repository: str, upload_id: str) -> None:
+        """BLOB_UPLOAD_UNKNOWN unless ``upload_id`` is an upload into ``repository``."""
+        row = await self.db.fetch_one(_UPLOAD_REPOSITORY, {"upload_id": upload_id})
+        if row is None or row[0] != repository:
+            raise RegistryError(ErrorCode.BLOB_UPLOAD_UNKNOWN, detail={"uuid": upload_id})
+
     async def status(self, repository: str, upload_id: str) -> UploadStatus:
-        await self.db.run(_find_upload, upload_id, repository)
+        await self._find_upload(repository, upload_id)
         return UploadStatus(upload_id, await self._stored_size(upload_id))
 
     async def _stored_size(self, upload_id: str) -> int:
         try:
             return (await self.driver.stat(upload_data_path(upload_id))).size
         except PathNotFound:
-            raise RegistryError(ErrorCode.BLOB_UPLOAD_UNKNOWN, detail={"uuid": upload_id}) from None
+            return 0  # no bytes have arrived yet
 
     async def append(
         self,
@@ -123,7 +139,7 @@ class UploadService:
     ) -> UploadStatus:
         """Append a chunk. ``range_start`` (from Content-Range) must equal the current
         offset: chunks are accepted strictly in order."""
-        await self.db.run(_find_upload, upload_id, repository)
+        await self._find_upload(repository, upload_id)
         offset = await self._receive(upload_id, body, range_start)
         await self.db.run(_set_offset, upload_id, offset)
         return UploadStatus(upload_id, offset)
@@ -224,7 +240,7 @@ class UploadService:
         body: AsyncIterator[bytes],
     ) -> CommittedBlob:
         """Append the final chunk, check the digest and publish the blob."""
-        await self.db.run(_find_upload, upload_id, repository)
+        await self._find_upload(repository, upload_id)
         try:
             digest = parse_digest(digest_text)
         except RegistryError:
@@ -242,8 +258,6 @@ class UploadService:
         digest = parse_digest(digest_text)
         upload_id = str(uuid.uuid4())
         self._hashes[upload_id] = _HashState(0, _HASHERS[digest.algorithm]())
-        writer = await self.driver.writer(upload_data_path(upload_id))
-        await writer.close()
         size = await self._receive(upload_id, body, None, final=True)
         return await self._publish(repository, upload_id, digest, size)
 
@@ -272,7 +286,6 @@ class UploadService:
             await self.driver.delete(upload_data_path(upload_id))
         else:
             await self.driver.move(upload_data_path(upload_id), target)
-            await self._remove_dir(upload_id)
 
         def record(session: Session) -> None:
             blobs.record_blob(session, repository, str(digest), size)
@@ -282,7 +295,7 @@ class UploadService:
         return CommittedBlob(str(digest), size)
 
     async def cancel(self, repository: str, upload_id: str) -> None:
-        await self.db.run(_find_upload, upload_id, repository)
+        await self._find_upload(repository, upload_id)
         await self._discard(upload_id)
 
     async def _discard(self, upload_id: str) -> None:
