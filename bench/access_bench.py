@@ -102,7 +102,6 @@ def bench_decide(
     }
 
 
-
 def wrk(url: str, headers: dict[str, str], seconds: int = 8, connections: int = 8) -> float:
     cmd = ["wrk", "-t1", f"-c{connections}", f"-d{seconds}s"]
     for k, v in headers.items():

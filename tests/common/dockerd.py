@@ -13,6 +13,7 @@ import os
 import shutil
 import signal
 import subprocess
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -33,7 +34,9 @@ class DockerDaemon:
     env: dict[str, str] = field(default_factory=dict)
 
     @classmethod
-    def start(cls, dockerd: str = "dockerd", timeout: float = 60) -> DockerDaemon:
+    def start(
+        cls, dockerd: str = "dockerd", timeout: float = 60, extra_args: Sequence[str] = ()
+    ) -> DockerDaemon:
         root = short_tmpdir("wtd-")
         sock = root / "d.sock"
         log = root / "dockerd.log"
@@ -51,6 +54,7 @@ class DockerDaemon:
             "-H", f"unix://{sock}",
             "--containerd-namespace", ns,
             "--containerd-plugins-namespace", ns + "p",
+            *extra_args,
         ]  # fmt: skip
         with open(log, "wb") as out:
             proc = subprocess.Popen(

@@ -7,13 +7,13 @@ import asyncio
 import pytest
 
 from wharf.control.proxy.wire import (
-    ChunkScanner,
     Framing,
     ProtocolError,
     parse_request,
     parse_response,
     read_body,
     relay,
+    relay_response,
     request_framing,
     response_framing,
 )
@@ -92,20 +92,40 @@ async def test_read_body_decodes_and_limits() -> None:
         await read_body(reader_of(b"x" * 50), Framing("length", 50), 10)
 
 
-@pytest.mark.parametrize("step", [1, 2, 3, 5, 7, 64, 4096])
-def test_chunk_scanner_finds_the_end_across_any_split(step: int) -> None:
-    scanner = ChunkScanner()
-    for i in range(0, len(CHUNKED), step):
-        scanner.feed(CHUNKED[i : i + step])
-    assert scanner.done
-    assert scanner.payload == 8
+async def test_relay_response_copies_a_chunked_body_to_the_connections_end() -> None:
+    body = b"5\r\nhello\r\n3\r\nabc\r\n0\r\n\r\n"
+    sink = Sink()
+    await relay_response(reader_of(body), sink, Framing("chunked"), b"HEAD\r\n\r\n")  # type: ignore[arg-type]
+    assert bytes(sink.data) == b"HEAD\r\n\r\n" + body
 
 
-def test_chunk_scanner_waits_for_the_last_bytes() -> None:
-    scanner = ChunkScanner()
-    scanner.feed(CHUNKED[:-1])
-    assert not scanner.done
-    scanner.feed(CHUNKED[-1:])
-    assert scanner.done
-    with pytest.raises(ProtocolError):
-        ChunkScanner().feed(b"zz\r\n")
+async def test_relay_response_copies_no_more_than_the_length() -> None:
+    sink = Sink()
+    await relay_response(reader_of(b"12345extra"), sink, Framing("length", 5), b"H")  # type: ignore[arg-type]
+    assert bytes(sink.data) == b"H12345"
+    with pytest.raises(ProtocolError, match="Content-Length"):
+        await relay_response(reader_of(b"123"), Sink(), Framing("length", 5), b"H")  # type: ignore[arg-type]
+
+
+async def test_relay_response_refuses_a_chunked_body_cut_short() -> None:
+    sink = Sink()
+    with pytest.raises(ProtocolError, match="last chunk"):
+        await relay_response(  # type: ignore[arg-type]
+            reader_of(b"5\r\nhello\r\n3\r\nab"), sink, Framing("chunked"), b""
+        )
+
+
+async def test_relay_response_sends_the_head_before_a_body_that_is_not_there_yet() -> None:
+    """``wait`` answers its head at once and its body when the container exits; the
+    docker CLI starts the container only once it has that head."""
+    reader = asyncio.StreamReader()
+    sink = Sink()
+    relaying = asyncio.ensure_future(
+        relay_response(reader, sink, Framing("chunked"), b"HEAD\r\n\r\n")  # type: ignore[arg-type]
+    )
+    await asyncio.sleep(0.01)
+    assert bytes(sink.data) == b"HEAD\r\n\r\n"
+    reader.feed_data(b"2\r\nok\r\n0\r\n\r\n")
+    reader.feed_eof()
+    await relaying
+    assert bytes(sink.data) == b"HEAD\r\n\r\n2\r\nok\r\n0\r\n\r\n"

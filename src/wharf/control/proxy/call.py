@@ -102,6 +102,9 @@ class Call:
     # goes to when it is not the manager.
     engines: EngineSet | None = None
     forward_engine: Engine | None = None
+    _decisions: dict[tuple[Operation, str, frozenset[SubOption]], Decision] = field(
+        default_factory=dict
+    )
 
     async def default_collection(self) -> str:
         if self.default_collection_loader is None:
@@ -140,8 +143,15 @@ class Call:
     def _decide(
         self, operation: Operation, collection: str, subs: frozenset[SubOption]
     ) -> Decision:
-        cid = self.snapshot.by_path.get(collection, ROOT_ID)
-        return decide(self.requester, operation, subs, cid, self.snapshot)
+        # A filtered list asks the same question once per object, about a handful of
+        # collections: answer each once (the snapshot is fixed for the call).
+        key = (operation, collection, subs)
+        decision = self._decisions.get(key)
+        if decision is None:
+            cid = self.snapshot.by_path.get(collection, ROOT_ID)
+            decision = decide(self.requester, operation, subs, cid, self.snapshot)
+            self._decisions[key] = decision
+        return decision
 
     def require(
         self,

@@ -11,13 +11,13 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import ssl
 import time
 from collections.abc import Coroutine
 from dataclasses import dataclass
 from typing import Any
 
+import orjson
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
@@ -279,6 +279,11 @@ class DockerProxy:
         try:
             head = Head(request.head.start_line, list(request.head.headers))
             head.remove("authorization")
+            if "upgrade" not in (head.get("connection") or "").lower():
+                # The engine connection serves this request only: asking the engine to
+                # close it after answering lets the relay copy a body to the end of the
+                # connection instead of following its framing (see relay_response).
+                head.set("Connection", "close")
             body = call.new_body if call.new_body is not None else call.body
             if body is not None:
                 head.remove("transfer-encoding")
@@ -299,7 +304,7 @@ class DockerProxy:
                 return 101, False
             framing = response_framing(response, request.method)
             answer = self._answer(call, response, e_reader, framing, writer)
-            if framing.kind in ("length", "none"):
+            if framing.kind in ("length", "none") or not _may_follow(request, call.api_path):
                 return response.status, await answer
             # A followed stream (logs -f, events, stats, wait) may stay silent for hours:
             # stop relaying when the client goes, not at the next write.
@@ -321,14 +326,18 @@ class DockerProxy:
         connection may carry on."""
         if call.response_filter is not None and 200 <= response.status < 300:
             await self._filtered(call, response.head, e_reader, framing, writer)
-            return not response.closes
+            return True
         if call.event_filter is not None and 200 <= response.status < 300:
             await self._events(call, response.head, e_reader, framing, writer)
             return False
-        writer.write(response.head.encode())
-        await writer.drain()
-        await relay_response(e_reader, writer, framing)
-        return framing.kind != "close" and not response.closes
+        # The engine closes its connection (we asked it to); the client's stays open
+        # unless the body is delimited by that close.
+        out = Head(response.head.start_line, list(response.head.headers))
+        out.remove("connection")
+        if framing.kind == "close":
+            out.set("Connection", "close")
+        await relay_response(e_reader, writer, framing, out.encode())
+        return framing.kind != "close"
 
     async def _filtered(
         self,
@@ -341,12 +350,13 @@ class DockerProxy:
         assert call.response_filter is not None
         raw = await read_body(e_reader, framing, MAX_FILTERED_BODY)
         try:
-            data = json.loads(raw) if raw else None
-        except json.JSONDecodeError:
+            data = orjson.loads(raw) if raw else None
+        except orjson.JSONDecodeError:
             data = None
-        body = json.dumps(await call.response_filter(data)).encode() if data is not None else raw
+        body = orjson.dumps(await call.response_filter(data)) if data is not None else raw
         out = Head(head.start_line, list(head.headers))
         out.remove("transfer-encoding")
+        out.remove("connection")
         out.set("Content-Length", str(len(body)))
         writer.write(out.encode() + body)
         await writer.drain()
@@ -375,8 +385,8 @@ class DockerProxy:
                 if not line.strip():
                     continue
                 try:
-                    event = json.loads(line)
-                except json.JSONDecodeError:
+                    event = orjson.loads(line)
+                except orjson.JSONDecodeError:
                     continue
                 if isinstance(event, dict) and await call.event_filter(event):
                     data = line + b"\n"
@@ -427,6 +437,17 @@ async def _decoded(reader: asyncio.StreamReader, framing: Framing) -> Any:
 
 
 CLIENT_CHECK_INTERVAL = 0.5
+
+
+# Reads whose answer may be a stream that lasts as long as the client wants it.
+_FOLLOWED_READS = ("/logs", "/events", "/stats", "/wait", "/attach")
+
+
+def _may_follow(request: Request, api_path: str) -> bool:
+    """Whether the answer may go on until the client leaves: anything but a plain read
+    (lists and inspections end as soon as the engine has answered; watching the client
+    for those would only cost a task per request)."""
+    return request.method != "GET" or api_path.endswith(_FOLLOWED_READS)
 
 
 async def _unless_client_leaves(

@@ -17,6 +17,8 @@ from urllib.parse import parse_qs, urlsplit
 
 MAX_HEAD = 64 * 1024
 RELAY_CHUNK = 256 * 1024
+# The end of a chunked body without trailers (Docker engines send none).
+CHUNKED_END = b"\r\n0\r\n\r\n"
 
 
 class ProtocolError(Exception):
@@ -176,68 +178,46 @@ def response_framing(response: Response, request_method: str) -> Framing:
     return Framing("close")
 
 
-class ChunkScanner:
-    """Follows chunked framing over arbitrary pieces of a stream, to know where the body
-    ends without parsing it chunk by chunk with a read each."""
-
-    def __init__(self) -> None:
-        self.pending = b""  # an incomplete size or trailer line
-        self.remaining = 0  # bytes of chunk data (and its CRLF) still to come
-        self.in_trailer = False
-        self.done = False
-        self.payload = 0
-
-    def feed(self, data: bytes) -> None:
-        if self.pending:
-            data, self.pending = self.pending + data, b""
-        pos = 0
-        end = len(data)
-        while pos < end and not self.done:
-            if self.remaining:
-                take = min(self.remaining, end - pos)
-                self.remaining -= take
-                pos += take
-                continue
-            newline = data.find(b"\r\n", pos)
-            if newline < 0:
-                self.pending = data[pos:]
-                if len(self.pending) > 4096:
-                    raise ProtocolError("chunk size line too long")
-                return
-            line = data[pos:newline]
-            pos = newline + 2
-            if self.in_trailer:
-                if not line:
-                    self.done = True
-                continue
-            try:
-                size = int(line.split(b";", 1)[0].strip(), 16)
-            except ValueError:
-                raise ProtocolError("malformed chunk size") from None
-            if size == 0:
-                self.in_trailer = True
-            else:
-                self.remaining = size + 2
-                self.payload += size
-
-
 async def relay_response(
-    reader: asyncio.StreamReader, writer: asyncio.StreamWriter, framing: Framing
-) -> int:
-    """Copy a response body from an engine connection that carries nothing after it, in
-    the largest pieces available (chunked bodies are followed, not re-read chunk by
-    chunk: engines send a chunk per log line)."""
-    if framing.kind != "chunked":
-        return await relay(reader, writer, framing)
-    scanner = ChunkScanner()
-    while not scanner.done:
-        data = await reader.read(RELAY_CHUNK)
-        if not data:
-            raise ProtocolError("stream ended inside a chunked body")
-        scanner.feed(data)
-        writer.write(data)
+    reader: asyncio.StreamReader, writer: asyncio.StreamWriter, framing: Framing, head: bytes
+) -> None:
+    """Send ``head`` and copy the body behind it from an engine connection that was asked
+    to close after answering (``Connection: close``), in the largest pieces available.
+    The head goes out with the first bytes of the body, in one write, when those are
+    already there.
+
+    The body is copied to the connection's end rather than followed through its framing:
+    engines send a chunk per log line, and parsing millions of them would cost more CPU
+    than the engine's own work. Only its end is checked (a chunked body's last chunk, a
+    length), so a body cut short is never passed off as complete."""
+    pending = head
+    if framing.kind == "none" or not _buffered(reader):
+        # Nothing of the body yet (``wait`` answers its head at once and its body when
+        # the container exits): the client must not wait for the head.
+        writer.write(head)
         await writer.drain()
-    return scanner.payload
+        pending = b""
+    copied = 0
+    tail = b""
+    if framing.kind != "none":
+        while data := await reader.read(RELAY_CHUNK):
+            if framing.kind == "length":
+                data = data[: framing.length - copied]
+            elif framing.kind == "chunked":
+                tail = (tail + data)[-len(CHUNKED_END) :]
+            copied += len(data)
+            writer.write(pending + data if pending else data)
+            pending = b""
+            await writer.drain()
+            if framing.kind == "length" and copied == framing.length:
+                break
+    if pending:
+        writer.write(pending)
+        await writer.drain()
+    if framing.kind == "chunked" and tail != CHUNKED_END:
+        raise ProtocolError("the engine's chunked body ended before its last chunk")
+    if framing.kind == "length" and copied != framing.length:
+        raise ProtocolError("the engine's body ended before its Content-Length")
 
 
 async def relay(
