@@ -20,10 +20,10 @@ import anyio.to_thread
 from sqlalchemy import DateTime, MetaData, create_engine, event
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.engine import Connection, Dialect, Engine
+from sqlalchemy.engine import Connection, CursorResult, Dialect, Engine
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
 from sqlalchemy.pool import NullPool
-from sqlalchemy.sql.expression import Select
+from sqlalchemy.sql.expression import Executable, Select
 from sqlalchemy.types import TypeDecorator
 
 P = ParamSpec("P")
@@ -160,11 +160,11 @@ class SessionReader:
         self.session = session
 
     def one(self, query: PreparedQuery, **params: Any) -> tuple[Any, ...] | None:
-        row = self.session.execute(query.statement, params).first()
+        row = execute_core(self.session, query.statement, params).first()
         return tuple(row) if row is not None else None
 
     def all(self, query: PreparedQuery, **params: Any) -> list[tuple[Any, ...]]:
-        return [tuple(row) for row in self.session.execute(query.statement, params)]
+        return [tuple(row) for row in execute_core(self.session, query.statement, params)]
 
 
 class Database:
@@ -251,6 +251,17 @@ class Database:
         self.engine.dispose()
 
 
+def execute_core(
+    session: Session, statement: Executable, params: dict[str, Any] | None = None
+) -> CursorResult[Any]:
+    """Execute a Core statement (on tables, not mapped classes) in the session's
+    transaction, past the ORM's per-statement machinery — several times cheaper on the
+    push path's small writes. Pending ORM changes are flushed first, as the session's
+    own ``execute`` would."""
+    session.flush()
+    return session.connection().execute(statement, params)
+
+
 def _insert_for(session: Session) -> Any:
     return pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
 
@@ -259,9 +270,10 @@ def insert_or_ignore(session: Session, model: type[Base], values: dict[str, Any]
     """INSERT ... ON CONFLICT DO NOTHING on both backends: idempotent and race-free.
     Returns whether a row was inserted (RETURNING yields a row only then; psycopg's
     rowcount cannot be trusted for this)."""
-    key = model.__table__.primary_key.columns.values()[0]  # type: ignore[attr-defined]
-    stmt = _insert_for(session)(model).values(**values).on_conflict_do_nothing()
-    return session.execute(stmt.returning(key)).first() is not None
+    table = model.__table__
+    key = table.primary_key.columns.values()[0]  # type: ignore[attr-defined]
+    stmt = _insert_for(session)(table).values(**values).on_conflict_do_nothing()
+    return execute_core(session, stmt.returning(key)).first() is not None
 
 
 def upsert(
@@ -272,8 +284,8 @@ def upsert(
     update: list[str],
 ) -> None:
     """INSERT ... ON CONFLICT (key) DO UPDATE SET update-columns, on both backends."""
-    stmt = _insert_for(session)(model).values(**values)
+    stmt = _insert_for(session)(model.__table__).values(**values)
     stmt = stmt.on_conflict_do_update(
         index_elements=key, set_={col: stmt.excluded[col] for col in update}
     )
-    session.execute(stmt)
+    execute_core(session, stmt)

@@ -21,13 +21,13 @@ import hashlib
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 import anyio.to_thread
-from sqlalchemy import bindparam, delete, insert, select
+from sqlalchemy import Table, bindparam, delete, insert, select
 from sqlalchemy.orm import Session
 
-from wharf.core.db import Database, PreparedQuery, utcnow
+from wharf.core.db import Database, PreparedQuery, execute_core, utcnow
 from wharf.core.metrics import Metrics
 from wharf.registry import blobs
 from wharf.registry.errors import ErrorCode, RegistryError
@@ -99,15 +99,16 @@ class UploadService:
 
         def add(session: Session) -> None:
             check_push_target(session, repository)
-            session.execute(
-                insert(Upload).values(
+            execute_core(
+                session,
+                insert(cast(Table, Upload.__table__)).values(
                     id=upload_id,
                     repository_name=repository,
                     account_name=account_name,
                     offset=0,
                     started_at=now,
                     updated_at=now,
-                )
+                ),
             )
 
         await self.db.run(add)
