@@ -23,7 +23,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection, CursorResult, Dialect, Engine
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
 from sqlalchemy.pool import NullPool
-from sqlalchemy.sql.expression import Executable, Select
+from sqlalchemy.sql.expression import Select
 from sqlalchemy.types import TypeDecorator
 
 P = ParamSpec("P")
@@ -160,11 +160,17 @@ class SessionReader:
         self.session = session
 
     def one(self, query: PreparedQuery, **params: Any) -> tuple[Any, ...] | None:
-        row = execute_core(self.session, query.statement, params).first()
+        row = self._execute(query, params).first()
         return tuple(row) if row is not None else None
 
     def all(self, query: PreparedQuery, **params: Any) -> list[tuple[Any, ...]]:
-        return [tuple(row) for row in execute_core(self.session, query.statement, params)]
+        return [tuple(row) for row in self._execute(query, params)]
+
+    def _execute(self, query: PreparedQuery, params: dict[str, Any]) -> CursorResult[Any]:
+        # A plain SELECT on the session's connection, past the ORM's per-statement
+        # machinery (pending changes flushed first, as the session itself would).
+        self.session.flush()
+        return self.session.connection().execute(query.statement, params)
 
 
 class Database:
@@ -251,17 +257,6 @@ class Database:
         self.engine.dispose()
 
 
-def execute_core(
-    session: Session, statement: Executable, params: dict[str, Any] | None = None
-) -> CursorResult[Any]:
-    """Execute a Core statement (on tables, not mapped classes) in the session's
-    transaction, past the ORM's per-statement machinery — several times cheaper on the
-    push path's small writes. Pending ORM changes are flushed first, as the session's
-    own ``execute`` would."""
-    session.flush()
-    return session.connection().execute(statement, params)
-
-
 def _insert_for(session: Session) -> Any:
     return pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
 
@@ -273,7 +268,7 @@ def insert_or_ignore(session: Session, model: type[Base], values: dict[str, Any]
     table = model.__table__
     key = table.primary_key.columns.values()[0]  # type: ignore[attr-defined]
     stmt = _insert_for(session)(table).values(**values).on_conflict_do_nothing()
-    return execute_core(session, stmt.returning(key)).first() is not None
+    return session.execute(stmt.returning(key)).first() is not None
 
 
 def upsert(
@@ -288,4 +283,4 @@ def upsert(
     stmt = stmt.on_conflict_do_update(
         index_elements=key, set_={col: stmt.excluded[col] for col in update}
     )
-    execute_core(session, stmt)
+    session.execute(stmt)

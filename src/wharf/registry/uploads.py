@@ -27,7 +27,7 @@ import anyio.to_thread
 from sqlalchemy import Table, bindparam, delete, insert, select
 from sqlalchemy.orm import Session
 
-from wharf.core.db import Database, PreparedQuery, execute_core, utcnow
+from wharf.core.db import Database, PreparedQuery, utcnow
 from wharf.core.metrics import Metrics
 from wharf.registry import blobs
 from wharf.registry.errors import ErrorCode, RegistryError
@@ -99,8 +99,7 @@ class UploadService:
 
         def add(session: Session) -> None:
             check_push_target(session, repository)
-            execute_core(
-                session,
+            session.execute(
                 insert(cast(Table, Upload.__table__)).values(
                     id=upload_id,
                     repository_name=repository,
