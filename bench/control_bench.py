@@ -394,6 +394,8 @@ def main() -> None:
         results["list_big_direct_tls_p50_ms"] = statistics.median(big["direct_tls"])
         results["list_big_user_p50_ms"] = statistics.median(big["user"])
         results["list_big_count"] = args.containers
+        _status, body = tls_client(docker_port, user_bundle).request("GET", path)
+        results["list_big_user_sees"] = len(json.loads(body))
 
     finally:
         if proc is not None:
@@ -448,10 +450,22 @@ def main() -> None:
             True,
         ),
         (
-            "… through Wharf as a user, filtered, p50",
+            f"… through Wharf as a user, filtered to {results['list_big_user_sees']:,}, p50",
             f"{results['list_big_user_p50_ms']:.1f} ms",
-            "≤ 50 ms",
+            "≤ 50 ms (whole list)",
             results["list_big_user_p50_ms"] <= 50,
+        ),
+        (
+            "… the filtering's cost: added p50 vs the engine's TLS endpoint",
+            f"{results['list_big_user_p50_ms'] - results['list_big_direct_tls_p50_ms']:.1f} ms",
+            "≤ 50 ms",
+            results["list_big_user_p50_ms"] - results["list_big_direct_tls_p50_ms"] <= 50,
+        ),
+        (
+            "… the filtering's cost: added p50 vs the unix socket",
+            f"{results['list_big_user_p50_ms'] - results['list_big_direct_p50_ms']:.1f} ms",
+            "≤ 50 ms",
+            results["list_big_user_p50_ms"] - results["list_big_direct_p50_ms"] <= 50,
         ),
         (
             "logs stream, direct (unix / TLS)",
