@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import signal
 import sys
 from pathlib import Path
@@ -147,6 +148,10 @@ async def _serve(settings: Settings, app: object, services: Services) -> None:
         background.append(asyncio.ensure_future(_label_nodes(services)))
         log.info("serving the Docker API", extra={"listen": settings.docker_listen})
     log.info("serving", extra={"listen": settings.listen})
+    # What exists by now (modules, the app, its caches) lives as long as the process: out
+    # of the cyclic collector's sight, its full passes stay short — a filtered list of
+    # thousands of containers allocates hundreds of thousands of objects.
+    gc.freeze()
     try:
         await server.serve()
     finally:

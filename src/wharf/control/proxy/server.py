@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import ssl
 import time
-from collections.abc import Coroutine
+from collections.abc import Coroutine, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -349,11 +350,13 @@ class DockerProxy:
     ) -> None:
         assert call.response_filter is not None
         raw = await read_body(e_reader, framing, MAX_FILTERED_BODY)
-        try:
-            data = orjson.loads(raw) if raw else None
-        except orjson.JSONDecodeError:
-            data = None
-        body = orjson.dumps(await call.response_filter(data)) if data is not None else raw
+        with _collector_paused():
+            try:
+                data = orjson.loads(raw) if raw else None
+            except orjson.JSONDecodeError:
+                data = None
+            body = orjson.dumps(await call.response_filter(data)) if data is not None else raw
+            del data
         out = Head(head.start_line, list(head.headers))
         out.remove("transfer-encoding")
         out.remove("connection")
@@ -437,6 +440,20 @@ async def _decoded(reader: asyncio.StreamReader, framing: Framing) -> Any:
 
 
 CLIENT_CHECK_INTERVAL = 0.5
+
+
+@contextlib.contextmanager
+def _collector_paused() -> Iterator[None]:
+    """No cyclic garbage collection meanwhile: a parsed list holds no cycles (reference
+    counting frees it), but its hundreds of thousands of new objects would trigger
+    collections that walk the whole heap, several times per list."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 # Reads whose answer may be a stream that lasts as long as the client wants it.
