@@ -289,6 +289,38 @@ def test_deploy_scale_and_remove_a_service(cui: UI, swarm: Swarm, services: list
 # -- 3. nodes, join commands, settings ---------------------------------------------------------------
 
 
+def test_services_list_is_paged_and_filtered(cui: UI, swarm: Swarm, services: list[str]) -> None:
+    """The Docker API returns every service at once; the screen shows a page of them, and
+    the filter applies to all of them, not just the page shown."""
+    prefix = f"pg{secrets.token_hex(3)}"
+    for i in range(55):
+        name = f"{prefix}-{i:02d}"
+        services.append(name)
+        swarm.docker(
+            "service", "create", "--detach", "--replicas", "0", "--name", name,
+            "--no-resolve-image", SWARM_IMAGE, "sleep", "86400",
+        )  # fmt: skip
+    total = len(service_names(swarm))
+    ui, page = cui, cui.page
+    admin_login(ui)
+    ui.nav("Services")
+    ui.heading("Services")
+    summary = page.locator(".pager-summary")
+    expect(summary).to_have_text(f"Showing 1\u201350 of {total} services")
+    rows = page.locator("table tbody tr")
+    expect(rows).to_have_count(50)
+    page.get_by_role("button", name="Next").click()
+    last = min(total, 100)
+    expect(summary).to_have_text(f"Showing 51\u2013{last} of {total} services")
+    expect(rows).to_have_count(last - 50)
+
+    page.get_by_label("Filter by name").fill(f"{prefix}-5")
+    expect(summary).to_have_text(f"Showing 1\u20135 of 5 services (filtered from {total})")
+    expect(page.get_by_role("link", name=f"{prefix}-54")).to_be_visible()
+    expect(page.get_by_role("link", name=f"{prefix}-49")).to_have_count(0)
+    expect(page.get_by_role("button", name="Next")).to_be_disabled()
+
+
 def test_nodes_and_join_commands(cui: UI, swarm: Swarm) -> None:
     ui, page = cui, cui.page
     admin_login(ui)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import gc
+import json
 import ssl
 import time
 from collections.abc import Coroutine, Iterator
@@ -352,11 +353,12 @@ class DockerProxy:
         raw = await read_body(e_reader, framing, MAX_FILTERED_BODY)
         with _collector_paused():
             try:
-                data = orjson.loads(raw) if raw else None
-            except orjson.JSONDecodeError:
-                data = None
-            body = orjson.dumps(await call.response_filter(data)) if data is not None else raw
-            del data
+                body = _dumps(await call.response_filter(_loads(raw))) if raw.strip() else raw
+            except ValueError:
+                # Never the unfiltered answer: it may hold what the caller may not see.
+                writer.write(json_response(502, {"message": "the engine's answer is not JSON"}))
+                await writer.drain()
+                return
         out = Head(head.start_line, list(head.headers))
         out.remove("transfer-encoding")
         out.remove("connection")
@@ -440,6 +442,22 @@ async def _decoded(reader: asyncio.StreamReader, framing: Framing) -> Any:
 
 
 CLIENT_CHECK_INTERVAL = 0.5
+
+
+def _loads(raw: bytes) -> Any:
+    """orjson, or the standard parser for what orjson refuses (integers beyond 64 bits);
+    ValueError if neither can read it."""
+    try:
+        return orjson.loads(raw)
+    except orjson.JSONDecodeError:
+        return json.loads(raw)
+
+
+def _dumps(data: Any) -> bytes:
+    try:
+        return orjson.dumps(data)
+    except TypeError:  # orjson.JSONEncodeError: integers beyond 64 bits
+        return json.dumps(data).encode()
 
 
 @contextlib.contextmanager

@@ -107,6 +107,34 @@ export function pagedList({
   return { el, reload, refresh: () => go(state.start, false) };
 }
 
+/**
+ * Pages of a list the Docker API returns whole (it has no paging; `docker service ls`
+ * fetches everything too): only one page of rows is rendered, so a swarm with thousands
+ * of services keeps a fast screen. `onChange` redraws; `page(rows, total, noun)` returns
+ * the rows of the current page and updates the summary and buttons.
+ */
+export function localPager(onChange, pageSize = 50) {
+  const state = { start: 0 };
+  const prev = button('Previous', { small: true, onClick: () => { state.start = Math.max(0, state.start - pageSize); onChange(); } });
+  const next = button('Next', { small: true, onClick: () => { state.start += pageSize; onChange(); } });
+  const summary = h('p', { class: 'pager-summary', 'aria-live': 'polite' });
+  return {
+    el: h('div', { class: 'pager' }, summary, h('div', { class: 'pager-buttons' }, prev, next)),
+    reset() { state.start = 0; },
+    page(rows, total, noun) {
+      if (state.start >= rows.length) state.start = Math.max(0, Math.floor((rows.length - 1) / pageSize) * pageSize);
+      const shown = rows.slice(state.start, state.start + pageSize);
+      const filtered = rows.length < total ? ` (filtered from ${total})` : '';
+      summary.textContent = rows.length
+        ? `Showing ${state.start + 1}–${state.start + shown.length} of ${rows.length} ${noun}${filtered}`
+        : `No ${noun}${filtered}`;
+      prev.disabled = state.start === 0;
+      next.disabled = state.start + pageSize >= rows.length;
+      return shown;
+    },
+  };
+}
+
 // -- collections ---------------------------------------------------------------------------------
 
 /** The visible top of the collection tree: "/" for administrators; for others, the

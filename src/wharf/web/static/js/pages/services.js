@@ -11,7 +11,7 @@ import { api, url } from '../api.js';
 import {
   act, button, card, confirm, control, date, dialog, h, messageArea, table, toast, uid,
 } from '../dom.js';
-import { pageHeader } from '../components.js';
+import { localPager, pageHeader } from '../components.js';
 import {
   ACCESS_LABEL, docker, hostname, imageName, inspectService, listNodes, listServices, listTasks,
   poll, portsText, replicaCounts, replicasBadge, serviceCollection, serviceMode, stateBadge,
@@ -75,13 +75,14 @@ async function renderList(ctx) {
   const message = messageArea();
   const filter = control('Filter by name', { type: 'search', name: 'filter', class: 'field-inline filter-field', placeholder: 'Part of a service name' });
   const area = h('div', {}, h('p', { class: 'loading' }, 'Loading…'));
-  const summary = h('p', { class: 'pager-summary', 'aria-live': 'polite' });
+  const pager = localPager(() => draw());
   let services = [];
   let counts = {};
 
   function draw() {
     const wanted = filter.control.value.trim().toLowerCase();
-    const rows = services.filter((s) => (s.Spec?.Name || '').toLowerCase().includes(wanted));
+    const matching = services.filter((s) => (s.Spec?.Name || '').toLowerCase().includes(wanted));
+    const rows = pager.page(matching, services.length, 'services');
     area.replaceChildren(table([
       { label: 'Name', render: serviceLink },
       { label: 'Image', render: (s) => h('code', {}, imageName(s)) },
@@ -115,7 +116,6 @@ async function renderList(ctx) {
         ],
       },
     ], rows, { caption: 'Services', empty: wanted ? 'No service matches.' : 'No service you may see.' }));
-    summary.textContent = `${rows.length} of ${services.length} service(s)`;
   }
 
   async function load() {
@@ -126,14 +126,14 @@ async function renderList(ctx) {
     draw();
   }
 
-  filter.control.addEventListener('input', draw);
+  filter.control.addEventListener('input', () => { pager.reset(); draw(); });
   ctx.root.append(
     pageHeader('Services', {
       description: 'The swarm services you may see. Replicas are running tasks over the desired count.',
       actions: [button('Create service', { kind: 'primary', onClick: () => ctx.go('#/services/new') })],
     }),
     h('div', { class: 'toolbar' }, filter.field),
-    message.el, area, summary);
+    message.el, area, pager.el);
   await load();
   poll(ctx, load, { every: REFRESH_MS, area });
 }
