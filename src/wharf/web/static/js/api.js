@@ -24,8 +24,12 @@ export function getToken() {
 }
 
 export function setToken(token) {
-  if (token) sessionStorage.setItem(TOKEN_KEY, token);
-  else sessionStorage.removeItem(TOKEN_KEY);
+  if (token) {
+    sessionStorage.setItem(TOKEN_KEY, token);
+    sessionEnded = false;
+  } else {
+    sessionStorage.removeItem(TOKEN_KEY);
+  }
 }
 
 /** url`/accounts/${name}/teams` — interpolated values are URL-encoded path segments. */
@@ -59,12 +63,22 @@ async function errorMessage(response) {
 }
 
 // Requests in flight: logging out cancels them, so an answer that arrives after the
-// session ended (a 401) is never seen.
+// session ended (a 401) is never seen; and until the next login, a page's late request
+// (one it had not sent yet) is cancelled before it leaves instead of earning a 401.
 const inFlight = new Set();
+let sessionEnded = false;
 
 export function cancelAll() {
+  sessionEnded = true;
   for (const controller of inFlight) controller.abort();
   inFlight.clear();
+}
+
+function cancelledError() {
+  // callers ignore ended sessions: nothing to show
+  const cancelled = new ApiError(0, 'CANCELLED', 'The session ended');
+  cancelled.sessionExpired = true;
+  return cancelled;
 }
 
 /**
@@ -77,6 +91,7 @@ export async function request(method, path, options = {}) {
   const headers = { Accept: 'application/json' };
   const token = options.token ?? getToken();
   const authenticated = options.session !== false;
+  if (authenticated && sessionEnded) throw cancelledError();
   if (token && options.anonymous !== true) headers.Authorization = `Bearer ${token}`;
   let body;
   if (options.body !== undefined) {
@@ -91,12 +106,7 @@ export async function request(method, path, options = {}) {
       method, headers, body, cache: 'no-store', signal: controller.signal,
     });
   } catch (error) {
-    if (controller.signal.aborted) {
-      // cancelled by a logout: nothing to show (callers ignore ended sessions)
-      const cancelled = new ApiError(0, 'CANCELLED', 'The session ended');
-      cancelled.sessionExpired = true;
-      throw cancelled;
-    }
+    if (controller.signal.aborted) throw cancelledError();  // by a logout
     throw new ApiError(0, 'NETWORK', `Wharf is not reachable (${error.message})`);
   } finally {
     inFlight.delete(controller);
