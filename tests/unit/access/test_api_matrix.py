@@ -66,6 +66,16 @@ MATRIX: list[tuple[str, str, Any, tuple[int, int, int, int, int]]] = [
     ("GET", "/defaultCollection/alice", None, (401, 200, 200, 200, 200)),
     ("PUT", "/defaultCollection/alice", {"path": "/Shared"}, (401, 403, 403, 200, 200)),
     ("GET", "/api/ucp/config", None, (401, 403, 403, 403, 200)),
+    ("PUT", "/api/ucp/config/auth/ldap", {}, (401, 403, 403, 403, 200)),
+    ("GET", "/api/ucp/config/auth/ldap/sync", None, (401, 403, 403, 403, 200)),
+    # "Why can alice do this?": herself, or an administrator.
+    (
+        "GET",
+        "/api/access/explain?user=alice&operation=Service%20Delete&collection=/Shared",
+        None,
+        (401, 403, 403, 200, 200),
+    ),
+    ("DELETE", "/accounts/n-admin", None, (401, 403, 403, 403, 204)),
     ("PUT", "/accounts/acme/members/bob", {"isAdmin": False}, (401, 404, 200, 403, 200)),
     ("DELETE", "/collectionGrants/dave/shared/viewonly", None, (401, 403, 403, 403, 204)),
     ("DELETE", "/accounts/acme/teams/qa/members/bob", None, (401, 404, 204, 403, 404)),
