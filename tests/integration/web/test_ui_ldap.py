@@ -86,7 +86,11 @@ def test_configure_test_login_sync_and_team_sync(
     assert saved["userSearchConfigs"][0]["baseDN"] == PEOPLE
 
     page.get_by_role("button", name="Sync now").click()
-    expect(page.locator("[data-sync-state]")).to_have_attribute("data-sync-state", "succeeded")
+    # The sync runs in the background and the screen polls for its result: on a busy
+    # machine that takes longer than expect()'s default 5 s.
+    expect(page.locator("[data-sync-state]")).to_have_attribute(
+        "data-sync-state", "succeeded", timeout=30_000
+    )
     ui.shot("ldap")
     with fresh_server.client() as api:
         names = [
