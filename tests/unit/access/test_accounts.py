@@ -1,26 +1,12 @@
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
 import pytest
 from sqlalchemy.orm import Session
 
 from wharf.access.accounts import Authenticator, create_user, ensure_admin, get_account
 from wharf.access.interfaces import AccountExists, InvalidAccountName, InvalidCredentials
 from wharf.access.passwords import hash_password, verify_password
-from wharf.core.bootstrap import seed_reference_data
 from wharf.core.db import Database
-from wharf.core.migrate import upgrade
-
-
-@pytest.fixture
-def db(tmp_path: Path) -> Iterator[Database]:
-    database = Database(f"sqlite:///{tmp_path}/wharf.db")
-    upgrade(database)
-    database.call(seed_reference_data)
-    yield database
-    database.dispose()
 
 
 def test_passwords_are_argon2_hashed() -> None:

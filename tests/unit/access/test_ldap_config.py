@@ -4,7 +4,6 @@ sealed secrets, member sets, and when the periodic sync is due."""
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from pathlib import Path
 
 import pytest
 
@@ -24,7 +23,6 @@ from wharf.access.ldap.config import (
 from wharf.access.ldap.service import LdapService
 from wharf.access.ldap.sync import save_state
 from wharf.core.db import Database
-from wharf.core.migrate import upgrade
 
 
 def test_dns_are_compared_in_one_spelling() -> None:
@@ -64,13 +62,6 @@ def test_secrets_are_sealed_and_need_the_same_key() -> None:
     assert box.open(sealed) == "s3cret"
     assert SecretBox.derived_from(b"other", b"purpose").open(sealed) is None
     assert box.open("garbage!") is None
-
-
-@pytest.fixture
-def db(tmp_path: Path) -> Database:
-    database = Database(f"sqlite:///{tmp_path}/wharf.db")
-    upgrade(database)
-    return database
 
 
 def test_settings_round_trip_through_storage(db: Database) -> None:

@@ -3,27 +3,11 @@ written (ORM objects or INSERT ... ON CONFLICT statements)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
-import pytest
-
 from wharf.access.accounts import create_user
 from wharf.access.decide import AccessSnapshot, GrantRef
 from wharf.access.grants import put_grant
 from wharf.access.snapshot import SnapshotCache
-from wharf.core.bootstrap import seed_reference_data
 from wharf.core.db import Database
-from wharf.core.migrate import upgrade
-
-
-@pytest.fixture
-def db(tmp_path: Path) -> Iterator[Database]:
-    database = Database(f"sqlite:///{tmp_path}/wharf.db")
-    upgrade(database)
-    database.call(seed_reference_data)
-    yield database
-    database.dispose()
 
 
 def _grants_of(snapshot: AccessSnapshot, subject_id: str) -> list[GrantRef]:

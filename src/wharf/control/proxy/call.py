@@ -103,7 +103,7 @@ class Call:
     engines: EngineSet | None = None
     forward_engine: Engine | None = None
     _decisions: dict[tuple[Operation, str, frozenset[SubOption]], Decision] = field(
-        default_factory=dict
+        default_factory=dict, init=False, repr=False
     )
 
     async def default_collection(self) -> str:
