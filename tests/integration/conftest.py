@@ -157,6 +157,16 @@ class _Launcher:
                 _RUNNING.remove(server)
 
 
+def _one_server(backend: str, root: Path, request: pytest.FixtureRequest) -> Iterator[WharfServer]:
+    launcher = _Launcher(root, request, [])
+    try:
+        server = launcher(backend)
+        yield server
+        server.stop()
+    finally:
+        launcher.cleanup()
+
+
 @pytest.fixture(scope="session")
 def wharf_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return tmp_path_factory.mktemp("wharf")
@@ -167,13 +177,7 @@ def registry(
     db_backend: str, wharf_root: Path, request: pytest.FixtureRequest
 ) -> Iterator[WharfServer]:
     """A ``wharf up`` shared by the tests of one backend that need no fresh server."""
-    launcher = _Launcher(wharf_root, request, [])
-    try:
-        server = launcher(db_backend)
-        yield server
-        server.stop()
-    finally:
-        launcher.cleanup()
+    yield from _one_server(db_backend, wharf_root, request)
 
 
 @pytest.fixture
@@ -191,6 +195,15 @@ def wharf_server(
         yield start
     finally:
         launcher.cleanup()
+
+
+@pytest.fixture(scope="module")
+def module_wharf(
+    db_backend: str, wharf_root: Path, request: pytest.FixtureRequest
+) -> Iterator[WharfServer]:
+    """A fresh ``wharf up`` for one module on ``db_backend``, for tests that fill a
+    server with data the other tests must not see."""
+    yield from _one_server(db_backend, wharf_root, request)
 
 
 # -- an image pushed with docker (shared by the docker and podman tests) ---------------

@@ -30,13 +30,17 @@ class NewAccessToken:
     row: AccessToken
 
 
+# Ten years: longer lifetimes are "never expires", which is what leaving it out means.
+MAX_TOKEN_DAYS = 3650
+
+
 def create_access_token(
     session: Session, account: Account, label: str, expires_in_days: int | None = None
 ) -> NewAccessToken:
     if account.is_org:
         raise InvalidInput("organizations cannot hold access tokens")
-    if expires_in_days is not None and expires_in_days < 1:
-        raise InvalidInput("expires_in_days must be at least 1")
+    if expires_in_days is not None and not 1 <= expires_in_days <= MAX_TOKEN_DAYS:
+        raise InvalidInput(f"expiresInDays is between 1 and {MAX_TOKEN_DAYS}")
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
     row = AccessToken(
         account_id=account.id,

@@ -28,6 +28,10 @@ class GrantNotFound(NotFound):
     pass
 
 
+# What ``GET /collectionGrants?subjectType=`` accepts.
+SUBJECT_TYPE_FILTERS = ("all", "user", "team", "org")
+
+
 @dataclass(frozen=True)
 class Subject:
     id: str
@@ -148,6 +152,8 @@ def list_grants(
         query = query.where(Grant.collection_id == find_collection(session, collection_key).id)
     if role_key:
         query = query.where(Grant.role_id == find_role(session, role_key).id)
+    if subject_type and subject_type not in SUBJECT_TYPE_FILTERS:
+        raise InvalidInput(f"subjectType is one of {', '.join(SUBJECT_TYPE_FILTERS)}")
     if subject_type and subject_type != "all":
         query = query.where(Grant.subject_type == subject_type)
     rows = list(

@@ -110,14 +110,24 @@ def find_team(session: Session, org: Account, name: str) -> Team:
     return team
 
 
-def create_team(session: Session, org: Account, name: str, description: str = "") -> Team:
+def _require_free_name(session: Session, org: Account, name: str) -> None:
     validate_team_name(name)
     if session.scalar(select(Team.id).where(Team.org_id == org.id, Team.name == name)):
         raise Conflict(f"team {org.name}/{name} already exists")
+
+
+def create_team(session: Session, org: Account, name: str, description: str = "") -> Team:
+    _require_free_name(session, org, name)
     team = Team(org_id=org.id, name=name, description=description[:1024])
     session.add(team)
     session.flush()
     return team
+
+
+def rename_team(session: Session, org: Account, team: Team, name: str) -> None:
+    if name != team.name:
+        _require_free_name(session, org, name)
+        team.name = name
 
 
 def delete_team(session: Session, team: Team) -> None:

@@ -13,6 +13,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 MAX_JSON_BODY = 1024 * 1024
+# Offsets go to the database as 64-bit integers; no list is anywhere near this long.
+MAX_START = 2**31 - 1
 
 
 class ApiError(Exception):
@@ -49,7 +51,31 @@ async def json_body(request: Request) -> dict[str, Any]:
         raise bad_request(f"request body is not valid JSON: {exc}") from None
     if not isinstance(data, dict):
         raise bad_request("request body must be a JSON object")
+    if not storable_text(data):
+        raise bad_request(
+            "request body holds a NUL character or an unpaired UTF-16 surrogate; "
+            "no field of Wharf's may"
+        )
     return data
+
+
+def storable_text(value: Any) -> bool:
+    """Whether every string in a parsed JSON value can be stored as text: JSON can
+    spell a NUL (``\\u0000``) or half a surrogate pair (``\\ud800``), which
+    PostgreSQL refuses and UTF-8 cannot encode."""
+    if isinstance(value, str):
+        if "\x00" in value:
+            return False
+        try:
+            value.encode()
+        except UnicodeEncodeError:
+            return False
+        return True
+    if isinstance(value, dict):
+        return all(storable_text(k) and storable_text(v) for k, v in value.items())
+    if isinstance(value, list):
+        return all(storable_text(v) for v in value)
+    return True
 
 
 def field(data: dict[str, Any], name: str, kind: type, required: bool = False) -> Any:
@@ -73,8 +99,8 @@ def paging(request: Request, default_limit: int = 100, max_limit: int = 1000) ->
         limit = int(request.query_params.get("limit", default_limit))
     except ValueError:
         raise bad_request("start and limit must be integers") from None
-    if start < 0 or limit < 1:
-        raise bad_request("start must be >= 0 and limit >= 1")
+    if not 0 <= start <= MAX_START or limit < 1:
+        raise bad_request(f"start must be between 0 and {MAX_START}, and limit >= 1")
     return start, min(limit, max_limit)
 
 

@@ -6,12 +6,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import Route
+from starlette.routing import BaseRoute, Route
 
+from wharf import __version__
 from wharf.access import SETTINGS_SECTIONS as ACCESS_SETTINGS
 from wharf.access import AccessServices, build_access
+from wharf.access import openapi as access_openapi
 from wharf.access.api_auth import to_api_error
 from wharf.access.interfaces import AccessError
 from wharf.access.ldap.routes import LdapRoutes
@@ -29,10 +32,18 @@ from wharf.core.db import Database
 from wharf.core.health import Health
 from wharf.core.logging import AccessLog, get_logger
 from wharf.core.metrics import Metrics
-from wharf.core.middleware import ObservabilityMiddleware
+from wharf.core.middleware import ObservabilityMiddleware, RejectNul
+from wharf.core.openapi import OpenApiRoute, document
+from wharf.core.routing import one_route_per_path
 from wharf.core.settings_store import InvalidSetting
 from wharf.registry import SETTINGS_SECTIONS as REGISTRY_SETTINGS
-from wharf.registry import RegistryServices, build_registry, grant_registry, grant_repository
+from wharf.registry import (
+    RegistryServices,
+    api_v0_openapi,
+    build_registry,
+    grant_registry,
+    grant_repository,
+)
 from wharf.registry.api_v0_images import ImageAPI
 from wharf.registry.errors import RegistryError
 from wharf.registry.responses import error_response
@@ -77,12 +88,31 @@ async def _api_error(request: Request, exc: Exception) -> Response:
     return api_error.response()
 
 
+async def _http_error(request: Request, exc: Exception) -> Response:
+    """Starlette's own 404 (no such path) and 405 (path without that method) in the
+    APIs' error format, keeping the ``Allow`` header of a 405."""
+    assert isinstance(exc, HTTPException)
+    code = "NOT_FOUND" if exc.status_code == 404 else "METHOD_NOT_ALLOWED"
+    return ApiError(exc.status_code, code, exc.detail, dict(exc.headers or {})).response()
+
+
+def api_document() -> dict[str, object]:
+    """The OpenAPI document of the accounts, access control and repository APIs."""
+    return document(
+        "Wharf",
+        __version__,
+        [*access_openapi.OPERATIONS, *api_v0_openapi.OPERATIONS],
+        {**access_openapi.COMPONENTS, **api_v0_openapi.COMPONENTS},
+        {**access_openapi.PATH_PARAMETERS, **api_v0_openapi.PATH_PARAMETERS},
+    )
+
+
 async def _none(_path: str) -> int:
     return 0
 
 
-def create_app(settings: Settings, services: Services | None = None) -> ObservabilityMiddleware:
-    services = services or build_services(settings)
+def build_routes(settings: Settings, services: Services) -> list[BaseRoute]:
+    """Every route of the app, in matching order, one per path."""
     token_endpoint = TokenEndpoint(
         services.db,
         services.access.tokens,
@@ -122,12 +152,20 @@ def create_app(settings: Settings, services: Services | None = None) -> Observab
         *services.registry.api.routes(),
         *services.registry.repositories.routes(),
         *ImageAPI(services.access.api_auth, services.storage).routes(),
+        *OpenApiRoute(api_document()).routes(),
         *web_routes(),
     ]
+    return one_route_per_path(routes)
+
+
+def create_app(settings: Settings, services: Services | None = None) -> ObservabilityMiddleware:
+    services = services or build_services(settings)
     app = Starlette(
-        routes=routes,
+        routes=build_routes(settings, services),
         exception_handlers={
             RegistryError: _registry_error,
+            404: _http_error,
+            405: _http_error,
             ApiError: _api_error,
             AccessError: _api_error,
             InvalidSetting: _api_error,
@@ -138,5 +176,5 @@ def create_app(settings: Settings, services: Services | None = None) -> Observab
     access_log = AccessLog(settings.log_format) if settings.access_log else None
     # The periodic LDAP sync starts with the first request (or the ASGI lifespan).
     return ObservabilityMiddleware(
-        services.access.ldap.background(app), services.metrics, access_log
+        RejectNul(services.access.ldap.background(app)), services.metrics, access_log
     )

@@ -43,7 +43,7 @@ def parse_authorization(header: str | None) -> Credentials | None:
         except (binascii.Error, UnicodeDecodeError):
             raise MalformedAuthorization("malformed Basic credentials") from None
         username, sep, password = decoded.partition(":")
-        if not sep:
+        if not sep or "\x00" in decoded:
             raise MalformedAuthorization("malformed Basic credentials")
         return BasicCredentials(username, password)
     raise MalformedAuthorization(f"unsupported authorization scheme {scheme!r}")

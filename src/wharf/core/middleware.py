@@ -4,6 +4,7 @@ BaseHTTPMiddleware) so it adds microseconds, not a task per request."""
 
 from __future__ import annotations
 
+import json
 import time
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -24,6 +25,31 @@ def route_label(path: str) -> str:
             return path
         return "/v2/"
     return "/" + path.lstrip("/").split("/", 1)[0]
+
+
+class RejectNul:
+    """400 for a URL carrying a NUL character (``%00``). No name, path or parameter of
+    Wharf's may hold one, and PostgreSQL refuses them in text: let through, one would
+    be a 500 deep in a query instead of a clear error here."""
+
+    BODY = json.dumps(
+        {"errors": [{"code": "INVALID_INPUT", "message": "NUL characters are not allowed in URLs"}]}
+    ).encode()
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and (
+            b"%00" in scope.get("query_string", b"")
+            or b"%00" in scope.get("raw_path", b"")
+            or "\x00" in scope.get("path", "")
+        ):
+            headers = [(b"content-type", b"application/json")]
+            await send({"type": "http.response.start", "status": 400, "headers": headers})
+            await send({"type": "http.response.body", "body": self.BODY})
+            return
+        await self.app(scope, receive, send)
 
 
 class ObservabilityMiddleware:

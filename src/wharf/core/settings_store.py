@@ -42,6 +42,17 @@ class Section:
 S = TypeVar("S", bound=Section)
 
 
+# Settings are counts and durations; a bound keeps date arithmetic on them from
+# overflowing (a session lifetime of 10**30 minutes would break every login).
+MAX_SETTING_INT = 2**31 - 1
+
+
+def _expected(kind: Any) -> str:
+    if kind is int:
+        return f"an integer between -{MAX_SETTING_INT} and {MAX_SETTING_INT}"
+    return str(getattr(kind, "__name__", kind))
+
+
 def section_from(cls: type[S], data: Any, base: S | None = None) -> S:
     """Build a section from JSON, starting from ``base`` (or the defaults) so partial
     updates keep the other fields."""
@@ -56,14 +67,17 @@ def section_from(cls: type[S], data: Any, base: S | None = None) -> S:
         expected = hints[key]
         ok = (
             (expected is bool and isinstance(value, bool))
-            or (expected is int and isinstance(value, int) and not isinstance(value, bool))
+            or (
+                expected is int
+                and isinstance(value, int)
+                and not isinstance(value, bool)
+                and -MAX_SETTING_INT <= value <= MAX_SETTING_INT
+            )
             or (expected is str and isinstance(value, str))
             or (expected not in (bool, int, str))
         )
         if not ok:
-            raise InvalidSetting(
-                f"{cls.KEY}.{key}: expected {getattr(expected, '__name__', expected)}"
-            )
+            raise InvalidSetting(f"{cls.KEY}.{key}: expected {_expected(expected)}")
         current[key] = value
     section = cls(**current)
     section.validate()

@@ -15,7 +15,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from wharf.access.accounts import get_account
+from wharf.access.accounts import get_account, validate_account_name
 from wharf.access.api_auth import ApiAuth
 from wharf.access.interfaces import (
     Conflict,
@@ -102,6 +102,8 @@ class RepositoryAPI:
 
     async def _list(self, request: Request, namespace: str | None) -> Response:
         start, limit = paging(request)
+        if namespace is not None:
+            validate_account_name(namespace)
 
         def work(session: Session, actor: Account | None) -> dict[str, Any]:
             query = select(Repository).where(readable_repositories(_principal(actor)))

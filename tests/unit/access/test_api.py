@@ -100,6 +100,8 @@ async def test_session_settings_are_validated(wharf: InProcessWharf) -> None:
         {"per_user_limit": "x"},
         {"nope": 1},
         {"renewal_threshold_minutes": 100},
+        # would overflow the expiry of every later session: every login would fail
+        {"lifetime_minutes": 10**30},
     ):
         r = await wharf.client.put("/api/ucp/config/auth.sessions", headers=h, json=body)
         assert r.status_code == 400, body
@@ -163,6 +165,9 @@ async def test_accounts_crud_and_filters(wharf: InProcessWharf) -> None:
     r = await wharf.client.get("/accounts/", headers=h, params={"limit": 2, "start": 2})
     assert names(r) == ["alice", "bob"]
     r = await wharf.client.get("/accounts/", headers=h, params={"filter": "bogus"})
+    assert r.status_code == 400
+    # An offset past what the database stores was a 500 (found by schemathesis).
+    r = await wharf.client.get("/accounts/", headers=h, params={"start": 2**63})
     assert r.status_code == 400
     r = await wharf.client.post(
         "/accounts/", headers=h, json={"name": "alice", "password": "password1"}
@@ -255,6 +260,11 @@ async def test_access_tokens(wharf: InProcessWharf) -> None:
         "/accounts/alice/tokens", headers=a, json={"label": "ci", "expiresInDays": 30}
     )
     token_id, pat = r.json()["id"], r.json()["token"]
+    for days in (0, 10**9):  # a huge lifetime overflowed the expiry date
+        r = await wharf.client.post(
+            "/accounts/alice/tokens", headers=a, json={"expiresInDays": days}
+        )
+        assert r.status_code == 400, days
     r = await wharf.client.get("/accounts/alice/tokens", headers=a)
     assert [t["label"] for t in r.json()["tokens"]] == ["ci"]
     assert "token" not in r.json()["tokens"][0]
@@ -449,6 +459,14 @@ async def test_team_management_rules(wharf: InProcessWharf) -> None:
     assert r.status_code == 201
     r = await wharf.client.post("/accounts/acme/teams", headers=u["carol"], json={"name": "ops"})
     assert r.status_code == 409
+    r = await wharf.client.patch(
+        "/accounts/acme/teams/ops", headers=u["carol"], json={"name": "qa"}
+    )
+    assert r.status_code == 409  # renaming onto another team (was a 500, found by schemathesis)
+    r = await wharf.client.patch(
+        "/accounts/acme/teams/ops", headers=u["carol"], json={"name": "ops"}
+    )
+    assert r.status_code == 200
     r = await wharf.client.get("/accounts/acme/teams/qa/members", headers=u["alice"])
     assert [m["member"]["name"] for m in r.json()["members"]] == ["alice", "bob"]
     r = await wharf.client.delete("/accounts/acme/teams/qa/members/bob", headers=u["carol"])

@@ -101,7 +101,7 @@ class LdapConfig:
 # -- JSON field names -------------------------------------------------------------------------
 
 # (json name, attribute name, type)
-_SERVER_FIELDS: list[tuple[str, str, type]] = [
+SERVER_FIELDS: list[tuple[str, str, type]] = [
     ("url", "url", str),
     ("domain", "domain", str),
     ("readerDN", "reader_dn", str),
@@ -110,7 +110,7 @@ _SERVER_FIELDS: list[tuple[str, str, type]] = [
     ("rootCerts", "root_certs", str),
     ("noSimplePagination", "no_simple_pagination", bool),
 ]
-_SEARCH_FIELDS: list[tuple[str, str, type]] = [
+SEARCH_FIELDS: list[tuple[str, str, type]] = [
     ("baseDN", "base_dn", str),
     ("usernameAttr", "username_attr", str),
     ("fullNameAttr", "full_name_attr", str),
@@ -121,7 +121,7 @@ _SEARCH_FIELDS: list[tuple[str, str, type]] = [
     ("matchGroupMemberAttr", "match_group_member_attr", str),
     ("matchGroupIterate", "match_group_iterate", bool),
 ]
-_MEMBER_SYNC_FIELDS: list[tuple[str, str, type]] = [
+MEMBER_SYNC_FIELDS: list[tuple[str, str, type]] = [
     ("enableSync", "enable_sync", bool),
     ("selectGroupMembers", "select_group_members", bool),
     ("groupDN", "group_dn", str),
@@ -130,7 +130,7 @@ _MEMBER_SYNC_FIELDS: list[tuple[str, str, type]] = [
     ("searchFilter", "search_filter", str),
     ("searchScopeSubtree", "search_scope_subtree", bool),
 ]
-_TOP_FIELDS: list[tuple[str, str, type]] = [
+TOP_FIELDS: list[tuple[str, str, type]] = [
     ("enabled", "enabled", bool),
     ("jitUserProvisioning", "jit_user_provisioning", bool),
     ("syncIntervalHours", "sync_interval_hours", int),
@@ -314,7 +314,7 @@ def validate_config(config: LdapConfig) -> None:
 def _parse_server(path: str, data: Any, current: list[LdapServer]) -> LdapServer:
     data = _object(path, data)
     server = LdapServer(url="")
-    _apply_fields(path, data, _SERVER_FIELDS, server, extra=("readerPassword", "hasReaderPassword"))
+    _apply_fields(path, data, SERVER_FIELDS, server, extra=("readerPassword", "hasReaderPassword"))
     password = data.get("readerPassword")
     if password is None:
         # Not given: keep the stored password of the same server and reader.
@@ -329,13 +329,13 @@ def _parse_server(path: str, data: Any, current: list[LdapServer]) -> LdapServer
 
 def _parse_search(path: str, data: Any) -> UserSearch:
     search = UserSearch(base_dn="")
-    _apply_fields(path, _object(path, data), _SEARCH_FIELDS, search)
+    _apply_fields(path, _object(path, data), SEARCH_FIELDS, search)
     return search
 
 
 def parse_member_sync(path: str, data: Any, extra: tuple[str, ...] = ()) -> MemberSync:
     sync = MemberSync()
-    _apply_fields(path, _object(path, data), _MEMBER_SYNC_FIELDS, sync, extra)
+    _apply_fields(path, _object(path, data), MEMBER_SYNC_FIELDS, sync, extra)
     _check_member_sync(path, sync)
     return sync
 
@@ -349,7 +349,7 @@ def _list(path: str, value: Any) -> list[Any]:
 def config_from_json(data: dict[str, Any], current: LdapConfig) -> LdapConfig:
     """Apply a PUT body to the current settings: fields given replace the current ones
     (lists as a whole), others stay. Reader passwords not given are kept."""
-    allowed = {name for name, _, _ in _TOP_FIELDS} | {
+    allowed = {name for name, _, _ in TOP_FIELDS} | {
         "servers",
         "userSearchConfigs",
         "adminSyncOpts",
@@ -358,7 +358,7 @@ def config_from_json(data: dict[str, Any], current: LdapConfig) -> LdapConfig:
         if key not in allowed:
             raise InvalidInput(f"unknown field {key!r}")
     config = replace(current)
-    for name, attr, kind in _TOP_FIELDS:
+    for name, attr, kind in TOP_FIELDS:
         if name in data and data[name] is not None:
             setattr(config, attr, _typed(name, data[name], kind))
     if data.get("servers") is not None:
@@ -378,18 +378,18 @@ def config_from_json(data: dict[str, Any], current: LdapConfig) -> LdapConfig:
 
 
 def member_sync_view(sync: MemberSync) -> dict[str, Any]:
-    return _view(_MEMBER_SYNC_FIELDS, sync)
+    return _view(MEMBER_SYNC_FIELDS, sync)
 
 
 def config_view(config: LdapConfig) -> dict[str, Any]:
     """The settings as the API shows them: without any password."""
     return {
-        **_view(_TOP_FIELDS, config),
+        **_view(TOP_FIELDS, config),
         "servers": [
-            {**_view(_SERVER_FIELDS, s), "hasReaderPassword": bool(s.reader_password)}
+            {**_view(SERVER_FIELDS, s), "hasReaderPassword": bool(s.reader_password)}
             for s in config.servers
         ],
-        "userSearchConfigs": [_view(_SEARCH_FIELDS, s) for s in config.user_searches],
+        "userSearchConfigs": [_view(SEARCH_FIELDS, s) for s in config.user_searches],
         "adminSyncOpts": member_sync_view(config.admin_sync),
     }
 
@@ -425,19 +425,17 @@ class SecretBox:
 
 def _to_storage(config: LdapConfig, box: SecretBox) -> dict[str, Any]:
     def server(s: LdapServer) -> dict[str, Any]:
-        row = {attr: getattr(s, attr) for _, attr, _ in _SERVER_FIELDS}
+        row = {attr: getattr(s, attr) for _, attr, _ in SERVER_FIELDS}
         row["reader_password_sealed"] = box.seal(s.reader_password) if s.reader_password else ""
         return row
 
     return {
-        **{attr: getattr(config, attr) for _, attr, _ in _TOP_FIELDS},
+        **{attr: getattr(config, attr) for _, attr, _ in TOP_FIELDS},
         "servers": [server(s) for s in config.servers],
         "user_searches": [
-            {attr: getattr(s, attr) for _, attr, _ in _SEARCH_FIELDS} for s in config.user_searches
+            {attr: getattr(s, attr) for _, attr, _ in SEARCH_FIELDS} for s in config.user_searches
         ],
-        "admin_sync": {
-            attr: getattr(config.admin_sync, attr) for _, attr, _ in _MEMBER_SYNC_FIELDS
-        },
+        "admin_sync": {attr: getattr(config.admin_sync, attr) for _, attr, _ in MEMBER_SYNC_FIELDS},
     }
 
 
@@ -461,7 +459,7 @@ def _from_storage(value: dict[str, Any], box: SecretBox) -> LdapConfig:
 
 
 def _build(value: dict[str, Any], servers: list[LdapServer]) -> LdapConfig:
-    top = {attr: value[attr] for _, attr, _ in _TOP_FIELDS if attr in value}
+    top = {attr: value[attr] for _, attr, _ in TOP_FIELDS if attr in value}
     return LdapConfig(
         **top,
         servers=servers,

@@ -289,9 +289,8 @@ class AccountRoutes:
             new_name = field(data, "name", str)
             if description is not None:
                 team.description = description[:1024]
-            if new_name is not None and new_name != team.name:
-                team_service.validate_team_name(new_name)
-                team.name = new_name
+            if new_name is not None:
+                team_service.rename_team(session, org, team, new_name)
             session.flush()
             return team_view(team, org)
 

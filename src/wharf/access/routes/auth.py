@@ -13,7 +13,7 @@ from wharf.access.api_auth import ApiAuth, credentials_of
 from wharf.access.models import Account
 from wharf.access.routes.views import account_view
 from wharf.access.sessions import end_session, start_session
-from wharf.core.api import bad_request, field, json_body
+from wharf.core.api import ApiError, field, json_body
 from wharf.core.http import BearerCredentials
 from wharf.core.logging import get_logger
 
@@ -51,7 +51,7 @@ class AuthRoutes:
     async def logout(self, request: Request) -> Response:
         credentials = credentials_of(request)
         if not isinstance(credentials, BearerCredentials):
-            raise bad_request("log out with the session token as a Bearer token")
+            raise ApiError(401, "UNAUTHORIZED", "log out with the session token as a Bearer token")
         token = credentials.token
         await self.auth.run(request, lambda s, _actor: end_session(s, token))
         return Response(status_code=204)

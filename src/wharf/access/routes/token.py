@@ -23,6 +23,7 @@ from wharf.access.principal import Principal
 from wharf.access.refresh_tokens import create_refresh_token, redeem_refresh_token
 from wharf.access.scopes import ALL_ACTIONS, Scope, parse_scopes
 from wharf.access.tokens import TokenService
+from wharf.core.api import storable_text
 from wharf.core.db import Database, Reader, SessionReader
 from wharf.core.http import BasicCredentials, MalformedAuthorization, parse_authorization
 from wharf.core.logging import get_logger
@@ -159,6 +160,8 @@ class TokenEndpoint:
         if len(body) > 64 * 1024:
             return _oauth_error(400, "invalid_request", "request body too large")
         fields = {k: v[-1] for k, v in parse_qs(body.decode("utf-8", "replace")).items()}
+        if not storable_text(fields):
+            return _oauth_error(400, "invalid_request", "NUL characters are not allowed")
         if (error := self._check_service(fields.get("service"))) is not None:
             return error
         grant_type = fields.get("grant_type", "")
