@@ -15,7 +15,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from wharf.access.accounts import get_account, validate_account_name
+from wharf.access.accounts import get_account, may_see, validate_account_name
 from wharf.access.api_auth import ApiAuth
 from wharf.access.interfaces import (
     Conflict,
@@ -129,7 +129,10 @@ class RepositoryAPI:
 
         def work(session: Session, actor: Account) -> dict[str, Any]:
             owner = get_account(session, namespace)
-            if owner is None or (owner.service_org_id is not None):
+            # An organization the caller cannot see looks absent, as everywhere.
+            if owner is None or owner.service_org_id is not None or not may_see(
+                session, actor, owner
+            ):
                 raise NotFound(f"no namespace {namespace!r}")
             if ADMIN not in repository_actions(SessionReader(session), Principal.of(actor), full):
                 raise Forbidden(f"you may not create repositories in {namespace!r}")
