@@ -130,8 +130,10 @@ class RepositoryAPI:
         def work(session: Session, actor: Account) -> dict[str, Any]:
             owner = get_account(session, namespace)
             # An organization the caller cannot see looks absent, as everywhere.
-            if owner is None or owner.service_org_id is not None or not may_see(
-                session, actor, owner
+            if (
+                owner is None
+                or owner.service_org_id is not None
+                or not may_see(session, actor, owner)
             ):
                 raise NotFound(f"no namespace {namespace!r}")
             if ADMIN not in repository_actions(SessionReader(session), Principal.of(actor), full):
