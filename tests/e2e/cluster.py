@@ -31,10 +31,13 @@ BRIDGE_NS = f"{PREFIX}-sw"
 ROOT_IF = f"{PREFIX}-root"
 
 # Runs inside a fresh holder's namespaces (a slave of the machine's mount namespace, so
-# nothing here propagates back). $1 host name, $2 host directory.
+# nothing here propagates back). $1 host name, $2 host directory, $3 the machine's
+# mount namespace (as readlink shows it).
 _MOUNT_SETUP = r"""
 set -eu
-h=$1 hd=$2
+h=$1 hd=$2 machine_ns=$3
+# Never in the machine's own mount namespace: these mounts would shadow its /run.
+[ "$(readlink /proc/self/ns/mnt)" != "$machine_ns" ] || { echo "in the machine's mount namespace" >&2; exit 1; }
 hostname "$h"
 findmnt -rn -o TARGET | grep -E '^/(run|var/run|var/lib/docker)(/|$)' | sort -r \
   | while read -r t; do umount -l "$t" 2>/dev/null || true; done
@@ -189,11 +192,16 @@ class Cluster:
             start_new_session=True,
         )
         deadline = time.monotonic() + 10
-        while not _in_netns(host.holder.pid, host.netns):
+        # Both namespaces, not only the network one: nsenter joins the network namespace
+        # before it runs unshare, and entering the holder in between would run the mount
+        # set-up below in the machine's own mount namespace (a shadowed /run and
+        # /etc/docker on the machine, seen once under load).
+        while not (_in_netns(host.holder.pid, host.netns) and _own_mount_ns(host.holder.pid)):
             if time.monotonic() > deadline:
                 raise RuntimeError(f"{host.name}: namespace holder did not start")
             time.sleep(0.05)
-        _sh(*host.enter("sh", "-c", _MOUNT_SETUP, "setup", host.name, str(host.dir)))
+        machine_ns = os.readlink("/proc/self/ns/mnt")
+        _sh(*host.enter("sh", "-c", _MOUNT_SETUP, "setup", host.name, str(host.dir), machine_ns))
         log = open(host.dir / "dockerd.log", "wb")  # noqa: SIM115 - lives as long as dockerd
         host.dockerd = subprocess.Popen(
             host.enter(
@@ -270,6 +278,14 @@ class Cluster:
                 except subprocess.TimeoutExpired:
                     host.dockerd.kill()
         down(self.root)
+
+
+def _own_mount_ns(pid: int) -> bool:
+    """Whether ``pid`` runs in a mount namespace other than ours."""
+    try:
+        return os.stat(f"/proc/{pid}/ns/mnt").st_ino != os.stat("/proc/self/ns/mnt").st_ino
+    except OSError:
+        return False
 
 
 def _in_netns(pid: int, netns: str) -> bool:
