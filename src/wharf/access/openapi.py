@@ -188,7 +188,7 @@ OPERATIONS: list[Operation] = [
             }
         ),
         body=request({"username": STRING, "password": STRING}, ["username", "password"]),
-        auth="credentials",
+        auth="none",
     ),
     Operation("POST", "/auth/logout", "End this session", _AUTH, status=204),
     Operation("GET", "/auth/whoami", "The calling account", _AUTH, ACCOUNT),
@@ -228,7 +228,7 @@ OPERATIONS: list[Operation] = [
             closed=False,
         ),
         body_type="application/x-www-form-urlencoded",
-        auth="credentials",
+        auth="none",
         error="TokenError",
     ),
     # -- accounts ----------------------------------------------------------------------------

@@ -93,7 +93,8 @@ class Param:
 @dataclass(frozen=True)
 class Operation:
     """One method on one path. ``response`` is None for an answer without a body;
-    ``auth`` says whether anonymous callers are served at all."""
+    ``auth``: "required" (a session, token or Basic credentials), "optional" (anonymous
+    callers are served too), or "none" (the body carries the credentials: logins)."""
 
     method: str
     path: str
@@ -104,7 +105,7 @@ class Operation:
     body: Schema | None = None
     body_type: str = "application/json"
     query: tuple[Param, ...] = ()
-    auth: Literal["required", "optional", "credentials"] = "required"
+    auth: Literal["required", "optional", "none"] = "required"
     error: str = "Error"
 
     @property
@@ -152,7 +153,7 @@ class Operation:
             }
         if self.auth == "optional":
             spec["security"] = [{}, {"bearer": []}, {"basic": []}]
-        elif self.auth == "credentials":
+        elif self.auth == "none":
             spec["security"] = [{}]
         return spec
 

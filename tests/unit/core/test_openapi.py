@@ -11,9 +11,10 @@ from wharf.core.app import api_document, build_routes
 from wharf.core.openapi import request, route_operations
 from wharf.core.routing import one_route_per_path
 
-# Paths served by Wharf that are not part of the JSON APIs the document describes: the
-# registry protocol, the Docker API, metrics, the UI, the client bundle (a zip) and the
-# control plane's own settings (TOML) — each with its own specification or format.
+# Paths served by Wharf that the document leaves out: the registry protocol, the Docker
+# API, metrics, the UI (each with its own specification or format), and the control
+# plane's client bundles (a zip), bundle keys, audit log and TOML settings, described in
+# docs/control-plane.md.
 NOT_DESCRIBED = (
     "/_ping",
     "/metrics",
