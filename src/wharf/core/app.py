@@ -22,6 +22,7 @@ from wharf.access.routes import access_routes
 from wharf.access.routes.token import TokenEndpoint
 from wharf.control import SETTINGS_SECTIONS as CONTROL_SETTINGS
 from wharf.control import ControlServices, build_control
+from wharf.control import openapi as control_openapi
 from wharf.control.bundle_routes import BundleRoutes
 from wharf.control.bundles import ClientBundleSettings
 from wharf.control.proxy.http_bridge import DockerBridge
@@ -97,13 +98,18 @@ async def _http_error(request: Request, exc: Exception) -> Response:
 
 
 def api_document() -> dict[str, object]:
-    """The OpenAPI document of the accounts, access control and repository APIs."""
+    """The OpenAPI document of the accounts, access control, client bundle and
+    repository APIs."""
     return document(
         "Wharf",
         __version__,
-        [*access_openapi.OPERATIONS, *api_v0_openapi.OPERATIONS],
-        {**access_openapi.COMPONENTS, **api_v0_openapi.COMPONENTS},
-        {**access_openapi.PATH_PARAMETERS, **api_v0_openapi.PATH_PARAMETERS},
+        [*access_openapi.OPERATIONS, *control_openapi.OPERATIONS, *api_v0_openapi.OPERATIONS],
+        {**access_openapi.COMPONENTS, **control_openapi.COMPONENTS, **api_v0_openapi.COMPONENTS},
+        {
+            **access_openapi.PATH_PARAMETERS,
+            **control_openapi.PATH_PARAMETERS,
+            **api_v0_openapi.PATH_PARAMETERS,
+        },
     )
 
 

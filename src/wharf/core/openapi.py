@@ -27,6 +27,7 @@ BOOLEAN: Schema = {"type": "boolean"}
 INTEGER: Schema = {"type": "integer"}
 TIMESTAMP: Schema = {"type": "string", "format": "date-time"}
 ANY_OBJECT: Schema = {"type": "object"}
+BINARY: Schema = {"type": "string", "format": "binary"}
 
 
 def nullable(schema: Schema) -> Schema:
@@ -104,6 +105,7 @@ class Operation:
     status: int = 200
     body: Schema | None = None
     body_type: str = "application/json"
+    response_type: str = "application/json"
     query: tuple[Param, ...] = ()
     auth: Literal["required", "optional", "none"] = "required"
     error: str = "Error"
@@ -131,7 +133,7 @@ class Operation:
             parameters.append(param)
         ok: dict[str, Any] = {"description": "success"}
         if self.response is not None:
-            ok["content"] = {"application/json": {"schema": self.response}}
+            ok["content"] = {self.response_type: {"schema": self.response}}
         spec: dict[str, Any] = {
             "summary": self.summary,
             "tags": [self.tag],

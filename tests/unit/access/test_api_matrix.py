@@ -16,6 +16,7 @@ from tests.unit.access.test_api import setup_org
 from wharf.core.app import api_document
 
 CALLERS = ("anonymous", "dave", "carol", "alice", "admin")
+NO_ID = "00000000-0000-0000-0000-000000000000"
 
 # (method, path, JSON body or None, expected status for each caller in CALLERS order).
 # {who} in a path or body is the caller's name, so writes do not collide.
@@ -88,7 +89,7 @@ MATRIX: list[tuple[str, str, Any, tuple[int, int, int, int, int]]] = [
     # -- tokens, members, teams -------------------------------------------------------------------
     (
         "DELETE",
-        "/accounts/alice/tokens/00000000-0000-0000-0000-000000000000",
+        f"/accounts/alice/tokens/{NO_ID}",
         None,
         (401, 403, 403, 404, 404),
     ),
@@ -140,6 +141,14 @@ MATRIX: list[tuple[str, str, Any, tuple[int, int, int, int, int]]] = [
     ("GET", "/api/v0/repositories/acme/app/myAccess", None, (404, 404, 200, 200, 200)),
     ("DELETE", "/api/v0/repositories/acme/app/teamAccess/dev", None, (404, 404, 204, 404, 204)),
     ("DELETE", "/api/v0/repositories/dave/r", None, (404, 204, 404, 404, 404)),
+    # -- the CA, client bundles and their keys (another's keys look absent) ---------------------
+    ("GET", "/ca", None, (200,) * 5),
+    ("GET", "/api/clientbundle?label=m", None, (401, 200, 200, 200, 200)),
+    ("POST", "/api/clientbundle", None, (401, 200, 200, 200, 200)),
+    ("GET", "/accounts/alice/publicKeys", None, (401, 404, 404, 200, 200)),
+    ("GET", f"/accounts/alice/publicKeys/{NO_ID}", None, (401, 404, 404, 404, 404)),
+    ("PATCH", f"/accounts/alice/publicKeys/{NO_ID}", {"label": "x"}, (401, 404, 404, 404, 404)),
+    ("DELETE", f"/accounts/alice/publicKeys/{NO_ID}", None, (401, 404, 404, 404, 404)),
 ]
 
 # Documented operations the matrix leaves to tests of their own, and why.

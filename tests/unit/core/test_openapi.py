@@ -12,20 +12,15 @@ from wharf.core.openapi import request, route_operations
 from wharf.core.routing import one_route_per_path
 
 # Paths served by Wharf that the document leaves out: the registry protocol, the Docker
-# API, metrics, the UI (each with its own specification or format), and the control
-# plane's client bundles (a zip), bundle keys, audit log and TOML settings, described in
-# docs/control-plane.md.
+# API, metrics and the UI (each with its own specification or format), the document
+# itself, and the control plane's settings in TOML (docs/control-plane.md).
 NOT_DESCRIBED = (
     "/_ping",
     "/metrics",
     "/v2/",
     "/docker/",
-    "/ca",
-    "/api/clientbundle",
     "/api/ucp/config-toml",
-    "/api/audit",
     "/api/openapi.json",
-    "/accounts/{name}/publicKeys",
     "/ui",
     "/",
 )
