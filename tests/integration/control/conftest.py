@@ -1,6 +1,7 @@
 """Fixtures of the control-plane suite: a private dockerd in swarm mode (one manager
-node), a ``wharf up`` serving the Docker API in front of it, and users who talk to it
-with the real ``docker`` CLI through client bundles they downloaded.
+node), a ``wharf up`` serving the Docker API in front of it (on SQLite; a second one on
+PostgreSQL for the tests that run on both), and users who talk to it with the real
+``docker`` CLI through client bundles they downloaded.
 
 The only node is a manager (collection ``/System``), so the fixture turns
 ``enable_user_ucp_scheduling`` on, as an operator of a single-node install would, and
@@ -22,6 +23,7 @@ import pytest
 
 from tests.common.bundles import ClientBundle, download_bundle, login
 from tests.common.dockerd import DockerDaemon
+from tests.common.postgres import PostgresServer
 from tests.common.procs import free_port, run, short_tmpdir, wait_for
 from tests.common.swarm import import_busybox, init_swarm, leave_swarm
 from tests.common.wharf import WharfServer, new_server
@@ -148,10 +150,10 @@ def swarm_daemon() -> Iterator[tuple[DockerDaemon, str]]:
 
 
 def start_control_plane(
-    root: Path, engine: str, backend: str = "sqlite"
+    root: Path, engine: str, backend: str = "sqlite", database_url: str | None = None
 ) -> tuple[WharfServer, int]:
     """A ``wharf up`` (not yet waited for) serving the Docker API on a free port."""
-    server = new_server(root, backend)
+    server = new_server(root, backend, database_url)
     docker_port = free_port()
     server.extra_env = {
         "WHARF_DOCKER_LISTEN": f"127.0.0.1:{docker_port}",
@@ -160,13 +162,18 @@ def start_control_plane(
     return server, docker_port
 
 
-@pytest.fixture(scope="session")
-def control(
-    swarm_daemon: tuple[DockerDaemon, str], tmp_path_factory: pytest.TempPathFactory
+def serve_control_plane(
+    daemon: DockerDaemon,
+    node_id: str,
+    root: Path,
+    backend: str = "sqlite",
+    database_url: str | None = None,
 ) -> Iterator[ControlPlane]:
-    daemon, node_id = swarm_daemon
-    root = tmp_path_factory.mktemp("control")
-    server, docker_port = start_control_plane(root, f"unix://{daemon.socket}")
+    """A control plane in front of ``daemon``, with user scheduling on and the node in
+    the /Shared pool; killed afterwards."""
+    server, docker_port = start_control_plane(
+        root, f"unix://{daemon.socket}", backend, database_url
+    )
     bundles = short_tmpdir("wtcb-")
     _RUNNING.append(server)
     try:
@@ -189,6 +196,36 @@ def control(
         server.kill9()
         _RUNNING.remove(server)
         shutil.rmtree(bundles, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def control(
+    swarm_daemon: tuple[DockerDaemon, str], tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[ControlPlane]:
+    daemon, node_id = swarm_daemon
+    yield from serve_control_plane(daemon, node_id, tmp_path_factory.mktemp("control"))
+
+
+@pytest.fixture(scope="session")
+def pg_control(
+    swarm_daemon: tuple[DockerDaemon, str],
+    postgres_server: PostgresServer,
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[ControlPlane]:
+    """A second control plane in front of the same engine, on PostgreSQL."""
+    daemon, node_id = swarm_daemon
+    root = tmp_path_factory.mktemp("control-pg")
+    yield from serve_control_plane(
+        daemon, node_id, root, "postgres", postgres_server.create_database()
+    )
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def plane(request: pytest.FixtureRequest) -> ControlPlane:
+    """The control plane on each metadata backend, for the tests that run on both."""
+    name = "control" if request.param == "sqlite" else "pg_control"
+    plane: ControlPlane = request.getfixturevalue(name)
+    return plane
 
 
 @pytest.fixture

@@ -1,6 +1,7 @@
 """What a user sees through the control plane: lists hold only visible objects, an
 invisible object answers exactly like a missing one, an admin's bundle sees everything,
-and a revoked bundle or a deactivated account stops working at once."""
+and a revoked bundle or a deactivated account stops working at once — on SQLite and on
+PostgreSQL."""
 
 from __future__ import annotations
 
@@ -46,10 +47,9 @@ def _names(user: User, kind: str) -> set[str]:
     return set(user.bundle.ok(*args, "--format", fmt).split())
 
 
-def test_lists_show_only_visible_objects(
-    control: ControlPlane, new_user: Callable[..., User], tmp_path: Path
-) -> None:
-    alice, bob = new_user("vis"), new_user("vis")
+def test_lists_show_only_visible_objects(plane: ControlPlane, tmp_path: Path) -> None:
+    control = plane
+    alice, bob = control.new_user("vis"), control.new_user("vis")
     mine = {kind: unique(f"a{kind[:3]}") for kind in KINDS}
     system = {kind: unique(f"s{kind[:3]}") for kind in KINDS}
     bobs = {kind: unique(f"b{kind[:3]}") for kind in KINDS}
@@ -104,8 +104,9 @@ def _names_admin(control: ControlPlane, kind: str) -> set[str]:
     return set(control.admin.ok(*args, "--format", fmt).split())
 
 
-def test_revoked_bundle_fails_at_once(control: ControlPlane, new_user: Callable[..., User]) -> None:
-    user = new_user("rev")
+def test_revoked_bundle_fails_at_once(plane: ControlPlane) -> None:
+    control = plane
+    user = control.new_user("rev")
     other = control.bundle(user.name, user.password)  # a second bundle of the same user
     user.bundle.ok("ps")
     other.ok("ps")
@@ -119,10 +120,9 @@ def test_revoked_bundle_fails_at_once(control: ControlPlane, new_user: Callable[
     other.ok("ps")  # only the revoked bundle stops
 
 
-def test_deactivated_user_fails_at_once(
-    control: ControlPlane, new_user: Callable[..., User]
-) -> None:
-    user = new_user("dea")
+def test_deactivated_user_fails_at_once(plane: ControlPlane) -> None:
+    control = plane
+    user = control.new_user("dea")
     user.bundle.ok("service", "ls")
     control.call("PATCH", f"/accounts/{user.name}", json={"isActive": False})
     for args in (["ps"], ["service", "ls"], ["version"]):
