@@ -41,6 +41,7 @@ import httpx
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.registry_bench import MARKER, write_report  # noqa: E402
 from tests.common.dockerd import DockerDaemon, build_images  # noqa: E402
 from tests.common.procs import free_port, wait_for  # noqa: E402
 from tests.common.swarm import import_busybox  # noqa: E402
@@ -513,7 +514,8 @@ def main() -> None:
     print(table)
     print(json.dumps(results, indent=1))
     if args.out:
-        args.out.write_text(
+        write_report(
+            args.out,
             "# Control-plane performance\n\n"
             f"Measured {time.strftime('%Y-%m-%d')} on {platform.node()} ({os.cpu_count()} CPUs) with "
             f"`python bench/control_bench.py --containers {args.containers}`: the engine (dockerd "
@@ -525,7 +527,7 @@ def main() -> None:
             "the unix-socket one adds the price of TLS itself. Latencies are medians; stream "
             "throughputs the best of several rounds that run every path in turn. Client, proxy "
             "and engine share the machine's two cores, and the stream figures swing by ±25 % "
-            "from run to run.\n\n" + table + "\n"
+            "from run to run.\n\n" + table + f"\n\n{MARKER}\n\n",
         )
 
 
