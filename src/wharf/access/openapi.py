@@ -73,6 +73,16 @@ _SEARCH = fields_schema(ldap_config.SEARCH_FIELDS)
 _TOP = fields_schema(ldap_config.TOP_FIELDS)["properties"]
 
 COMPONENTS: dict[str, Schema] = {
+    # The token service answers in OAuth2's error shape, or the APIs' one on 401.
+    "TokenError": obj(
+        {
+            "error": STRING,
+            "error_description": STRING,
+            "errors": array(obj({"code": STRING, "message": STRING}, closed=False)),
+        },
+        (),
+        closed=False,
+    ),
     "Account": obj(
         {
             "id": STRING,
@@ -634,13 +644,3 @@ OPERATIONS: list[Operation] = [
         ),
     ),
 ]
-
-COMPONENTS["TokenError"] = obj(
-    {
-        "error": STRING,
-        "error_description": STRING,
-        "errors": array(obj({"code": STRING, "message": STRING}, closed=False)),
-    },
-    (),
-    closed=False,
-)

@@ -80,24 +80,23 @@ _REPOSITORY_BODY = {
     "longDescription": STRING,
 }
 
+_LISTS = (
+    (_BASE, "Repositories the caller may pull (anonymous callers: the public ones)"),
+    (_BASE + "/{namespace}", "A namespace's repositories the caller may pull"),
+)
+
 OPERATIONS: list[Operation] = [
-    Operation(
-        "GET",
-        _BASE,
-        "Repositories the caller may pull (anonymous callers: the public ones)",
-        _TAG,
-        obj({"repositories": array(REPOSITORY), "nextPageStart": STRING}),
-        query=PAGING,
-        auth="optional",
-    ),
-    Operation(
-        "GET",
-        _BASE + "/{namespace}",
-        "A namespace's repositories the caller may pull",
-        _TAG,
-        obj({"repositories": array(REPOSITORY), "nextPageStart": STRING}),
-        query=PAGING,
-        auth="optional",
+    *(
+        Operation(
+            "GET",
+            path,
+            summary,
+            _TAG,
+            obj({"repositories": array(REPOSITORY), "nextPageStart": STRING}),
+            query=PAGING,
+            auth="optional",
+        )
+        for path, summary in _LISTS
     ),
     Operation(
         "POST",

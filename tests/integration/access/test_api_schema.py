@@ -93,17 +93,12 @@ def seeded_names(module_wharf: WharfServer) -> dict[str, list[str]]:
 
 
 @pytest.fixture(scope="module")
-def seeded(module_wharf: WharfServer, seeded_names: dict[str, list[str]]) -> WharfServer:
-    return module_wharf
-
-
-@pytest.fixture(scope="module")
 def document(
-    seeded: WharfServer,
+    module_wharf: WharfServer,
     seeded_names: dict[str, list[str]],
     tmp_path_factory: pytest.TempPathFactory,
 ) -> Path:
-    r = httpx.get(f"{seeded.url}/api/openapi.json", timeout=30)
+    r = httpx.get(f"{module_wharf.url}/api/openapi.json", timeout=30)
     assert r.status_code == 200
     assert r.headers["content-type"] == "application/json"
     path = tmp_path_factory.mktemp("openapi") / "openapi.json"
@@ -137,17 +132,17 @@ def _schemathesis(server: WharfServer, document: Path, header: str, *select: str
 
 
 # The plain user goes first: the administrator's calls may deactivate or delete them.
-def test_as_user(seeded: WharfServer, document: Path) -> None:
-    header = _session(seeded, USER, USER_PASSWORD)
-    _schemathesis(seeded, document, header, "--exclude-path", LOGOUT)
+def test_as_user(module_wharf: WharfServer, document: Path) -> None:
+    header = _session(module_wharf, USER, USER_PASSWORD)
+    _schemathesis(module_wharf, document, header, "--exclude-path", LOGOUT)
 
 
-def test_as_admin(seeded: WharfServer, document: Path) -> None:
-    header = _session(seeded, *seeded.admin)
-    _schemathesis(seeded, document, header, "--exclude-path", LOGOUT)
+def test_as_admin(module_wharf: WharfServer, document: Path) -> None:
+    header = _session(module_wharf, *module_wharf.admin)
+    _schemathesis(module_wharf, document, header, "--exclude-path", LOGOUT)
 
 
-def test_logout(seeded: WharfServer, document: Path) -> None:
+def test_logout(module_wharf: WharfServer, document: Path) -> None:
     """On its own: logging out ends the session every later call would use."""
-    header = _session(seeded, *seeded.admin)
-    _schemathesis(seeded, document, header, "--include-path", LOGOUT)
+    header = _session(module_wharf, *module_wharf.admin)
+    _schemathesis(module_wharf, document, header, "--include-path", LOGOUT)

@@ -385,6 +385,9 @@ async def test_repository_api_checks(wharf: InProcessWharf) -> None:
         "/api/v0/repositories/acme", headers=u["carol"], json={"name": "Bad"}
     )
     assert r.status_code == 400
+    # Listing a namespace that no account could be named: 400, like the other routes.
+    r = await wharf.client.get("/api/v0/repositories/" + "a" * 300, headers=u["carol"])
+    assert r.status_code == 400
     r = await wharf.client.post(
         "/api/v0/repositories/alice",
         headers=u["alice"],
@@ -610,6 +613,9 @@ async def test_grants_and_explain(wharf: InProcessWharf) -> None:
     assert r.status_code == 403
     r = await wharf.client.get("/collectionGrants", headers=u["bob"])
     assert {g["objectID"] for g in r.json()["grants"]} >= {"shared"}
+    # An unknown filter is refused, not ignored (found by schemathesis).
+    r = await wharf.client.get("/collectionGrants", headers=h, params={"subjectType": "robot"})
+    assert r.status_code == 400
     r = await wharf.client.get(
         "/api/access/explain",
         headers=h,
