@@ -34,13 +34,15 @@ from wharf.registry.errors import ErrorCode, RegistryError
 from wharf.registry.models import Upload
 from wharf.registry.names import Digest, parse_digest
 from wharf.registry.repositories import check_push_target
-from wharf.storage import BlobDriver, PathNotFound
+from wharf.storage import BlobDriver, FileWriter, PathNotFound
 from wharf.storage.paths import upload_data_path
 
 _HASHERS = {"sha256": hashlib.sha256, "sha512": hashlib.sha512}
-# Bytes handed to the hashing thread at a time: large enough that the thread hop is
-# noise, small enough to keep memory flat (two batches in flight at most).
+# Bytes handed to the hashing and writing threads at a time: large enough that the
+# thread hop is noise, small enough to keep memory flat (two batches in flight at most).
 PIPELINE_BATCH = 1024 * 1024
+# A smaller batch (the tail of a body, a small blob) is hashed and written on the loop.
+THREADED_BATCH = 256 * 1024
 # Every this many bytes an upload asks the disk to catch up (in the background), so the
 # final fsync of a large blob does not start from a gigabyte of dirty pages.
 WRITEBACK_BYTES = 4 * 1024 * 1024
@@ -82,6 +84,73 @@ def _delete_upload_row(session: Session, upload_id: str) -> None:
 
 def list_upload_ids(session: Session) -> list[str]:
     return list(session.scalars(select(Upload.id)))
+
+
+def _hash_all(hasher: Any, chunks: list[bytes]) -> None:
+    for chunk in chunks:
+        hasher.update(chunk)
+
+
+class _Pipeline:
+    """Receive, hash and write overlap instead of taking turns on the loop thread.
+
+    Each batch of received chunks is hashed on one worker thread (hashlib releases the
+    GIL) and written on another while the loop receives the next batch; batches enter
+    both in order because a batch waits for the previous one to finish. Every
+    ``WRITEBACK_BYTES`` the disk is asked to catch up in the background, so the final
+    flush of a large blob does not start from a gigabyte of dirty pages. A small batch
+    (a whole 4 KiB blob) is hashed and written in place: the thread hand-offs would cost
+    more than the work."""
+
+    def __init__(self, writer: FileWriter, hasher: Any | None) -> None:
+        self._writer = writer
+        self._hasher = hasher
+        self._hashing: asyncio.Future[None] | None = None
+        self._writing: asyncio.Future[None] | None = None
+        self._syncing: asyncio.Future[None] | None = None
+        self._unsynced = 0
+
+    async def push(self, chunks: list[bytes], size: int) -> None:
+        await self._finish_batch()
+        if size < THREADED_BATCH:
+            if self._hasher is not None:
+                _hash_all(self._hasher, chunks)
+            await self._writer.write(*chunks)
+            return
+        if self._hasher is not None:
+            self._hashing = asyncio.ensure_future(
+                anyio.to_thread.run_sync(_hash_all, self._hasher, chunks)
+            )
+        self._writing = asyncio.ensure_future(self._writer.write(*chunks))
+        self._unsynced += size
+        if self._unsynced >= WRITEBACK_BYTES and (self._syncing is None or self._syncing.done()):
+            if self._syncing is not None:
+                await self._syncing  # raises what the last background flush hit
+            self._syncing = asyncio.ensure_future(self._writer.sync())
+            self._unsynced = 0
+
+    async def _finish_batch(self) -> None:
+        hashing, writing = self._hashing, self._writing
+        self._hashing = self._writing = None
+        if hashing is not None:
+            await hashing
+        if writing is not None:
+            await writing
+
+    async def drain(self) -> None:
+        """Wait for everything handed out; raises the first failure."""
+        await self._finish_batch()
+        syncing, self._syncing = self._syncing, None
+        if syncing is not None:
+            await syncing
+
+    async def abandon(self) -> None:
+        """Wait for everything handed out, ignoring failures (the upload already failed)."""
+        for pending in (self._hashing, self._writing, self._syncing):
+            if pending is not None:
+                with contextlib.suppress(Exception):
+                    await pending
+        self._hashing = self._writing = self._syncing = None
 
 
 class UploadService:
@@ -170,45 +239,22 @@ class UploadService:
         self._hashes.pop(upload_id, None)
         self.metrics.uploads_in_flight.inc()
         received = 0
-        # Hashing runs on a worker thread (hashlib releases the GIL) while the loop
-        # receives and writes the next batch: receive, hash and write overlap instead of
-        # taking turns on one thread.
-        hashing: asyncio.Future[None] | None = None
-        syncing: asyncio.Future[None] | None = None
-        unsynced = 0
-        batch = bytearray()
-
-        async def flush() -> None:
-            nonlocal hashing, syncing, unsynced
-            data = bytes(batch)
-            batch.clear()
-            if hashing is not None:
-                await hashing
-                hashing = None
-            if state is not None:
-                hashing = asyncio.ensure_future(anyio.to_thread.run_sync(state.hasher.update, data))
-            await writer.write(data)
-            unsynced += len(data)
-            if unsynced >= WRITEBACK_BYTES and (syncing is None or syncing.done()):
-                if syncing is not None:
-                    await syncing
-                syncing = asyncio.ensure_future(writer.sync())
-                unsynced = 0
-
+        pipeline = _Pipeline(writer, state.hasher if state is not None else None)
+        batch: list[bytes] = []
+        batch_size = 0
         try:
             async for chunk in body:
-                batch += chunk
-                received += len(chunk)
-                if len(batch) >= PIPELINE_BATCH:
-                    await flush()
+                batch.append(chunk)
+                batch_size += len(chunk)
+                if batch_size >= PIPELINE_BATCH:
+                    received += batch_size
+                    await pipeline.push(batch, batch_size)
+                    batch, batch_size = [], 0
             if batch:
-                await flush()
-            if hashing is not None:
-                await hashing
-                hashing = None
-            if syncing is not None:
-                await syncing
-                syncing = None
+                received += batch_size
+                await pipeline.push(batch, batch_size)
+                batch, batch_size = [], 0
+            await pipeline.drain()
             if final:
                 await writer.commit()
         except BaseException:
@@ -216,12 +262,10 @@ class UploadService:
             # The hash state may no longer match the file: drop it; completing the
             # upload re-hashes from storage.
             state = None
-            for pending in (hashing, syncing):
-                if pending is not None:
-                    with contextlib.suppress(Exception):
-                        await pending
+            await pipeline.abandon()
             if batch:
-                await writer.write(bytes(batch))
+                received += batch_size
+                await writer.write(*batch)
             raise
         finally:
             self.metrics.uploads_in_flight.dec()

@@ -53,7 +53,10 @@ class FileWriter(Protocol):
         """Bytes in the file, including those appended by this writer."""
         ...
 
-    async def write(self, data: bytes) -> None: ...
+    async def write(self, *chunks: bytes) -> None:
+        """Append ``chunks`` in order (one call, so a driver may hand them to the
+        system at once)."""
+        ...
 
     async def sync(self) -> None:
         """Make the bytes written so far durable, without closing. Long uploads call it

@@ -21,8 +21,9 @@ class MemoryWriter:
     def size(self) -> int:
         return len(self._buf)
 
-    async def write(self, data: bytes) -> None:
-        self._buf.extend(data)
+    async def write(self, *chunks: bytes) -> None:
+        for chunk in chunks:
+            self._buf.extend(chunk)
 
     async def sync(self) -> None:
         return None
