@@ -14,16 +14,16 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, ParamSpec, Protocol, TypeVar
+from typing import Any, ParamSpec, Protocol, TypeVar, cast
 
 import anyio.to_thread
-from sqlalchemy import DateTime, MetaData, create_engine, event
+from sqlalchemy import DateTime, MetaData, Table, bindparam, create_engine, event
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection, CursorResult, Dialect, Engine
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
 from sqlalchemy.pool import NullPool
-from sqlalchemy.sql.expression import Select
+from sqlalchemy.sql.expression import Executable
 from sqlalchemy.types import TypeDecorator
 
 P = ParamSpec("P")
@@ -103,19 +103,32 @@ def make_engine(url: str) -> Engine:
 
 
 class PreparedQuery:
-    """A SELECT compiled once per dialect to driver SQL, for the hot lookups where
+    """A statement compiled once per dialect to driver SQL, for the hot paths where
     SQLAlchemy's per-execution bookkeeping would cost more than the query. Parameters go
     through their column types' bind processors (UUIDs, for instance); results are plain
-    tuples of driver values (str, int, bytes — booleans may come back as 0/1)."""
+    tuples of driver values (str, int, bytes — booleans may come back as 0/1, UUIDs as
+    text on SQLite).
 
-    def __init__(self, statement: Select[*tuple[Any, ...]]) -> None:
-        self.statement = statement
+    ``statement`` is a SELECT, INSERT, UPDATE or DELETE, or a function of the dialect's
+    name that builds one, for the constructs each backend spells its own way (see
+    :func:`prepared_insert_or_ignore`)."""
+
+    def __init__(self, statement: Executable | Callable[[str], Executable]) -> None:
+        self._build = statement if callable(statement) else (lambda _name: statement)
+        self._statements: dict[str, Executable] = {}
         self._compiled: dict[str, _Compiled] = {}
+
+    def statement_for(self, dialect_name: str) -> Executable:
+        found = self._statements.get(dialect_name)
+        if found is None:
+            found = self._statements[dialect_name] = self._build(dialect_name)
+        return found
 
     def compiled_for(self, dialect: Dialect) -> _Compiled:
         found = self._compiled.get(dialect.name)
         if found is None:
-            compiled = self.statement.compile(dialect=dialect)
+            statement = self.statement_for(dialect.name)
+            compiled = statement.compile(dialect=dialect)  # type: ignore[attr-defined]
             order = (
                 tuple(compiled.positiontup)
                 if compiled.positional and compiled.positiontup
@@ -129,6 +142,22 @@ class PreparedQuery:
             found = _Compiled(str(compiled), order, dict(compiled.params), processors)
             self._compiled[dialect.name] = found
         return found
+
+
+def prepared_insert_or_ignore(model: type[Base], columns: list[str]) -> PreparedQuery:
+    """``INSERT ... ON CONFLICT DO NOTHING`` of ``columns`` (each a bind parameter of the
+    same name), prepared: :func:`insert_or_ignore` for the hot paths. Give every column
+    that has a Python-side default: none is applied here."""
+
+    def build(dialect_name: str) -> Executable:
+        insert = pg_insert if dialect_name == "postgresql" else sqlite_insert
+        return (
+            insert(cast(Table, model.__table__))
+            .values({column: bindparam(column) for column in columns})
+            .on_conflict_do_nothing()
+        )
+
+    return PreparedQuery(build)
 
 
 @dataclass(frozen=True)
@@ -155,6 +184,15 @@ class Reader(Protocol):
     def all(self, query: PreparedQuery, **params: Any) -> list[tuple[Any, ...]]: ...
 
 
+class Writer(Reader, Protocol):
+    """Runs prepared statements of any kind inside one transaction: a raw one from
+    :meth:`Database.write` (hot paths), or a session's (when the caller is in one)."""
+
+    def execute(self, query: PreparedQuery, **params: Any) -> int:
+        """Run an INSERT, UPDATE or DELETE; returns the number of rows it touched."""
+        ...
+
+
 class SessionReader:
     def __init__(self, session: Session) -> None:
         self.session = session
@@ -166,11 +204,39 @@ class SessionReader:
     def all(self, query: PreparedQuery, **params: Any) -> list[tuple[Any, ...]]:
         return [tuple(row) for row in self._execute(query, params)]
 
+    def execute(self, query: PreparedQuery, **params: Any) -> int:
+        return int(self._execute(query, params).rowcount)
+
     def _execute(self, query: PreparedQuery, params: dict[str, Any]) -> CursorResult[Any]:
-        # A plain SELECT on the session's connection, past the ORM's per-statement
+        # A plain statement on the session's connection, past the ORM's per-statement
         # machinery (pending changes flushed first, as the session itself would).
         self.session.flush()
-        return self.session.connection().execute(query.statement, params)
+        connection = self.session.connection()
+        return connection.execute(query.statement_for(connection.dialect.name), params)
+
+
+class _RawWriter:
+    """:class:`Writer` on a driver cursor inside a transaction :meth:`Database.write`
+    opened."""
+
+    def __init__(self, cursor: Any, dialect: Dialect) -> None:
+        self._cursor = cursor
+        self._dialect = dialect
+
+    def _run(self, query: PreparedQuery, params: dict[str, Any]) -> Any:
+        compiled = query.compiled_for(self._dialect)
+        self._cursor.execute(compiled.sql, compiled.arguments(params))
+        return self._cursor
+
+    def one(self, query: PreparedQuery, **params: Any) -> tuple[Any, ...] | None:
+        row = self._run(query, params).fetchone()
+        return tuple(row) if row is not None else None
+
+    def all(self, query: PreparedQuery, **params: Any) -> list[tuple[Any, ...]]:
+        return [tuple(row) for row in self._run(query, params).fetchall()]
+
+    def execute(self, query: PreparedQuery, **params: Any) -> int:
+        return int(self._run(query, params).rowcount)
 
 
 class Database:
@@ -239,6 +305,47 @@ class Database:
             return fn(self, *args)
         return await anyio.to_thread.run_sync(lambda: fn(self, *args))
 
+    def write_now(self, fn: Callable[..., T], *args: Any) -> T:
+        """Run ``fn(writer, *args)`` — prepared statements, one transaction — here and
+        now. SQLite keeps one connection per thread for it and takes the write lock up
+        front (``BEGIN IMMEDIATE``), so a read-then-write sees no other writer between
+        the two; PostgreSQL checks one out of the pool."""
+        if self.is_sqlite:
+            conn = getattr(self._local, "writer", None)
+            if conn is None or conn.closed or conn.invalidated:
+                conn = self._local.writer = self.engine.connect()
+            return self._transaction(conn, fn, args, "BEGIN IMMEDIATE")
+        with self.engine.connect() as conn:
+            return self._transaction(conn, fn, args, None)
+
+    def _transaction(
+        self, conn: Connection, fn: Callable[..., T], args: tuple[Any, ...], begin: str | None
+    ) -> T:
+        raw = conn.connection.driver_connection
+        assert raw is not None
+        cursor = raw.cursor()
+        try:
+            if begin:
+                cursor.execute(begin)
+            result = fn(_RawWriter(cursor, self.engine.dialect), *args)
+            raw.commit()
+            return result
+        except BaseException:
+            try:
+                raw.rollback()
+            except Exception:
+                conn.invalidate()  # broken (database restart): a fresh one next time
+            raise
+        finally:
+            cursor.close()
+
+    async def write(self, fn: Callable[..., T], *args: Any) -> T:
+        """Run ``fn(writer, *args)`` in a transaction of prepared statements, past the
+        ORM, without stalling the loop (see ``run``): for the hot writes of a push."""
+        if self.is_sqlite:
+            return self.write_now(fn, *args)
+        return await anyio.to_thread.run_sync(lambda: self.write_now(fn, *args))
+
     def call(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         """Run ``fn(session, *args)`` in a transaction, synchronously."""
         with self.sessions.begin() as session:
@@ -251,9 +358,10 @@ class Database:
         return await anyio.to_thread.run_sync(lambda: self.call(fn, *args, **kwargs))
 
     def dispose(self) -> None:
-        reader = getattr(self._local, "reader", None)
-        if reader is not None:
-            reader.close()
+        for kept in ("reader", "writer"):
+            conn = getattr(self._local, kept, None)
+            if conn is not None:
+                conn.close()
         self.engine.dispose()
 
 

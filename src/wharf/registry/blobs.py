@@ -4,12 +4,20 @@ serve a blob live here; the bytes are the driver's business."""
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
 
 from sqlalchemy import bindparam, delete, select
 from sqlalchemy.orm import Session
 
-from wharf.core.db import Database, PreparedQuery, insert_or_ignore, utcnow
+from wharf.core.db import (
+    Database,
+    PreparedQuery,
+    SessionReader,
+    Writer,
+    prepared_insert_or_ignore,
+    utcnow,
+)
 from wharf.registry.errors import ErrorCode, RegistryError
 from wharf.registry.models import Blob, Repository, RepositoryBlob
 from wharf.registry.names import Digest
@@ -34,8 +42,7 @@ _LINKED_BLOB = PreparedQuery(
 
 def find_linked_blob(session: Session, repository: str, digest: str) -> LinkedBlob | None:
     """The blob if ``repository`` links it, inside a transaction."""
-    params = {"repository": repository, "digest": digest}
-    row = session.execute(_LINKED_BLOB.statement, params).first()
+    row = SessionReader(session).one(_LINKED_BLOB, repository=repository, digest=digest)
     return LinkedBlob(row[0], row[1]) if row else None
 
 
@@ -50,15 +57,23 @@ def find_blob(session: Session, digest: str) -> LinkedBlob | None:
     return LinkedBlob(row[0], row[1]) if row else None
 
 
+_INSERT_BLOB = prepared_insert_or_ignore(Blob, ["digest", "size", "created_at"])
+_INSERT_LINK = prepared_insert_or_ignore(RepositoryBlob, ["repository_id", "digest", "created_at"])
+
+
+def link_new_blob(writer: Writer, repository_id: uuid.UUID, digest: str, size: int) -> None:
+    """Record a blob that is now in storage and link it into an existing repository
+    (both idempotent: a blob pushed twice, or by two clients at once, is one row)."""
+    now = utcnow()
+    writer.execute(_INSERT_BLOB, digest=digest, size=size, created_at=now)
+    writer.execute(_INSERT_LINK, repository_id=repository_id, digest=digest, created_at=now)
+
+
 def record_blob(session: Session, repository: str, digest: str, size: int) -> None:
-    """Record a blob that is now in storage and link it into ``repository``."""
+    """Record a blob that is now in storage and link it into ``repository``, creating
+    the repository on its first push."""
     repo_id = ensure_repository(session, repository)
-    insert_or_ignore(session, Blob, {"digest": digest, "size": size, "created_at": utcnow()})
-    insert_or_ignore(
-        session,
-        RepositoryBlob,
-        {"repository_id": repo_id, "digest": digest, "created_at": utcnow()},
-    )
+    link_new_blob(SessionReader(session), repo_id, digest, size)
 
 
 def link_existing_blob(session: Session, repository: str, digest: str) -> bool:
@@ -66,10 +81,8 @@ def link_existing_blob(session: Session, repository: str, digest: str) -> bool:
     if find_blob(session, digest) is None:
         return False
     repo_id = ensure_repository(session, repository)
-    insert_or_ignore(
-        session,
-        RepositoryBlob,
-        {"repository_id": repo_id, "digest": digest, "created_at": utcnow()},
+    SessionReader(session).execute(
+        _INSERT_LINK, repository_id=repo_id, digest=digest, created_at=utcnow()
     )
     return True
 

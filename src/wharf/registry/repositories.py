@@ -8,7 +8,7 @@ from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from wharf.access.principal import Principal
-from wharf.core.db import insert_or_ignore, utcnow
+from wharf.core.db import PreparedQuery, Reader, insert_or_ignore, utcnow
 from wharf.core.settings_store import get_section
 from wharf.registry.errors import ErrorCode, RegistryError
 from wharf.registry.models import Repository
@@ -29,6 +29,14 @@ def require_repository(session: Session, name: str) -> Repository:
 
 
 _REPOSITORY_ID = select(Repository.id).where(Repository.name == bindparam("name"))
+_PREPARED_REPOSITORY_ID = PreparedQuery(_REPOSITORY_ID)
+
+
+def existing_repository_id(reader: Reader, name: str) -> uuid.UUID | None:
+    """The id of the repository named ``name`` if it exists, by a prepared query (the
+    push hot path; a missing repository goes through :func:`ensure_repository`)."""
+    row = reader.one(_PREPARED_REPOSITORY_ID, name=name)
+    return uuid.UUID(str(row[0])) if row is not None else None
 
 
 def repository_id(session: Session, name: str) -> uuid.UUID | None:

@@ -24,16 +24,16 @@ from dataclasses import dataclass
 from typing import Any, cast
 
 import anyio.to_thread
-from sqlalchemy import Table, bindparam, delete, insert, select
+from sqlalchemy import Table, bindparam, delete, insert, select, update
 from sqlalchemy.orm import Session
 
-from wharf.core.db import Database, PreparedQuery, utcnow
+from wharf.core.db import Database, PreparedQuery, SessionReader, Writer, utcnow
 from wharf.core.metrics import Metrics
 from wharf.registry import blobs
 from wharf.registry.errors import ErrorCode, RegistryError
 from wharf.registry.models import Upload
 from wharf.registry.names import Digest, parse_digest
-from wharf.registry.repositories import check_push_target
+from wharf.registry.repositories import check_push_target, existing_repository_id
 from wharf.storage import BlobDriver, FileWriter, PathNotFound
 from wharf.storage.paths import upload_data_path
 
@@ -69,17 +69,24 @@ class CommittedBlob:
 _UPLOAD_REPOSITORY = PreparedQuery(
     select(Upload.repository_name).where(Upload.id == bindparam("upload_id"))
 )
+_UPLOAD_COLUMNS = ["id", "repository_name", "account_name", "offset", "started_at", "updated_at"]
+_INSERT_UPLOAD = PreparedQuery(
+    insert(cast(Table, Upload.__table__)).values({c: bindparam(c) for c in _UPLOAD_COLUMNS})
+)
+_SET_OFFSET = PreparedQuery(
+    update(cast(Table, Upload.__table__))
+    .where(Upload.id == bindparam("upload_id"))
+    .values(offset=bindparam("new_offset"), updated_at=bindparam("now"))
+)
+_DELETE_UPLOAD = PreparedQuery(delete(Upload).where(Upload.id == bindparam("upload_id")))
 
 
-def _set_offset(session: Session, upload_id: str, offset: int) -> None:
-    upload = session.get(Upload, upload_id)
-    if upload is not None:
-        upload.offset = offset
-        upload.updated_at = utcnow()
+def _set_offset(writer: Writer, upload_id: str, offset: int) -> None:
+    writer.execute(_SET_OFFSET, upload_id=upload_id, new_offset=offset, now=utcnow())
 
 
-def _delete_upload_row(session: Session, upload_id: str) -> None:
-    session.execute(delete(Upload).where(Upload.id == upload_id))
+def _delete_upload_row(writer: Writer, upload_id: str) -> None:
+    writer.execute(_DELETE_UPLOAD, upload_id=upload_id)
 
 
 def list_upload_ids(session: Session) -> list[str]:
@@ -165,21 +172,27 @@ class UploadService:
         file is created by the first bytes that arrive: an upload without one is empty."""
         upload_id = str(uuid.uuid4())
         now = utcnow()
+        row = {
+            "id": upload_id,
+            "repository_name": repository,
+            "account_name": account_name,
+            "offset": 0,
+            "started_at": now,
+            "updated_at": now,
+        }
+
+        def add_to_existing(writer: Writer) -> bool:
+            if existing_repository_id(writer, repository) is None:
+                return False
+            writer.execute(_INSERT_UPLOAD, **row)
+            return True
 
         def add(session: Session) -> None:
             check_push_target(session, repository)
-            session.execute(
-                insert(cast(Table, Upload.__table__)).values(
-                    id=upload_id,
-                    repository_name=repository,
-                    account_name=account_name,
-                    offset=0,
-                    started_at=now,
-                    updated_at=now,
-                ),
-            )
+            SessionReader(session).execute(_INSERT_UPLOAD, **row)
 
-        await self.db.run(add)
+        if not await self.db.write(add_to_existing):
+            await self.db.run(add)  # a new repository: may this push create it?
         self._hashes[upload_id] = _HashState(0, hashlib.sha256())
         return UploadStatus(upload_id, 0)
 
@@ -210,7 +223,7 @@ class UploadService:
         offset: chunks are accepted strictly in order."""
         await self._find_upload(repository, upload_id)
         offset = await self._receive(upload_id, body, range_start)
-        await self.db.run(_set_offset, upload_id, offset)
+        await self.db.write(_set_offset, upload_id, offset)
         return UploadStatus(upload_id, offset)
 
     async def _receive(
@@ -331,11 +344,20 @@ class UploadService:
         else:
             await self.driver.move(upload_data_path(upload_id), target)
 
+        def record_in_existing(writer: Writer) -> bool:
+            repository_id = existing_repository_id(writer, repository)
+            if repository_id is None:
+                return False
+            blobs.link_new_blob(writer, repository_id, str(digest), size)
+            _delete_upload_row(writer, upload_id)
+            return True
+
         def record(session: Session) -> None:
             blobs.record_blob(session, repository, str(digest), size)
-            _delete_upload_row(session, upload_id)
+            _delete_upload_row(SessionReader(session), upload_id)
 
-        await self.db.run(record)
+        if not await self.db.write(record_in_existing):
+            await self.db.run(record)  # the first blob of a new repository creates it
         return CommittedBlob(str(digest), size)
 
     async def cancel(self, repository: str, upload_id: str) -> None:
@@ -345,7 +367,7 @@ class UploadService:
     async def _discard(self, upload_id: str) -> None:
         self._hashes.pop(upload_id, None)
         await self._remove_dir(upload_id)
-        await self.db.run(_delete_upload_row, upload_id)
+        await self.db.write(_delete_upload_row, upload_id)
 
     async def _remove_dir(self, upload_id: str) -> None:
         with contextlib.suppress(PathNotFound):
