@@ -205,7 +205,17 @@ class SessionReader:
         return [tuple(row) for row in self._execute(query, params)]
 
     def execute(self, query: PreparedQuery, **params: Any) -> int:
-        return int(self._execute(query, params).rowcount)
+        # On the driver cursor of the session's connection (so in its transaction):
+        # through SQLAlchemy, psycopg reports no row count for these statements.
+        self.session.flush()
+        connection = self.session.connection()
+        raw = connection.connection.driver_connection
+        assert raw is not None
+        cursor = raw.cursor()
+        try:
+            return _RawWriter(cursor, connection.dialect).execute(query, **params)
+        finally:
+            cursor.close()
 
     def _execute(self, query: PreparedQuery, params: dict[str, Any]) -> CursorResult[Any]:
         # A plain statement on the session's connection, past the ORM's per-statement
