@@ -92,6 +92,29 @@ class FilesystemWriter:
             os.remove(self._path)
 
 
+def _open_writer(full: str, append: bool) -> FilesystemWriter:
+    try:
+        return FilesystemWriter(full, append)
+    except FileNotFoundError:  # the first file in its directory
+        os.makedirs(os.path.dirname(full), exist_ok=True)
+        return FilesystemWriter(full, append)
+
+
+def _rename_durably(src: str, dst: str) -> None:
+    """Rename ``src`` to ``dst`` (replacing it) and flush the directory, so the new name
+    is on disk before anything that refers to it is recorded. Raises FileNotFoundError
+    when ``src`` does not exist."""
+    parent = os.path.dirname(dst)
+    try:
+        os.replace(src, dst)
+    except FileNotFoundError:
+        if not os.path.exists(src):
+            raise
+        os.makedirs(parent, exist_ok=True)  # the first file in its directory
+        os.replace(src, dst)
+    _fsync_dir(parent)
+
+
 class FilesystemDriver:
     name = "filesystem"
 
@@ -149,24 +172,15 @@ class FilesystemDriver:
         os.replace(tmp, full)
 
     async def writer(self, path: str, append: bool = False) -> FilesystemWriter:
-        full = self._full(path)
-        try:
-            return FilesystemWriter(full, append)
-        except FileNotFoundError:  # the first file in its directory
-            os.makedirs(os.path.dirname(full), exist_ok=True)
-            return FilesystemWriter(full, append)
+        # Creating a file waits for the filesystem's journal when other uploads' flushes
+        # are committing it: on a worker thread, so the loop is not stalled behind them.
+        return await anyio.to_thread.run_sync(_open_writer, self._full(path), append)
 
     async def move(self, source: str, dest: str) -> None:
-        src, dst = self._full(source), self._full(dest)
-        if not os.path.exists(src):
-            raise PathNotFound(source)
-        parent = os.path.dirname(dst)
         try:
-            os.replace(src, dst)
-        except FileNotFoundError:  # the first blob in its directory
-            os.makedirs(parent, exist_ok=True)
-            os.replace(src, dst)
-        await anyio.to_thread.run_sync(_fsync_dir, parent)
+            await anyio.to_thread.run_sync(_rename_durably, self._full(source), self._full(dest))
+        except FileNotFoundError:
+            raise PathNotFound(source) from None
 
     async def delete(self, path: str) -> None:
         full = self._full(path)
