@@ -137,8 +137,11 @@ def build_routes(settings: Settings, services: Services) -> list[BaseRoute]:
         *CONTROL_SETTINGS,
         ClientBundleSettings,
     ]
+    # Starlette tries routes in order: the registry's, which carry every push and pull,
+    # come first (their paths all start with /v2/, which no other route does).
     routes = [
         *health.routes(),
+        *services.registry.api.routes(),
         Route("/auth/token", token_endpoint.get, methods=["GET"]),
         Route("/auth/token", token_endpoint.post, methods=["POST"]),
         *access_routes(
@@ -155,7 +158,6 @@ def build_routes(settings: Settings, services: Services) -> list[BaseRoute]:
         ).routes(),
         *ControlRoutes(services.access.api_auth, settings_sections).routes(),
         *DockerBridge(services.control.proxy, enabled=bool(settings.docker_listen)).routes(),
-        *services.registry.api.routes(),
         *services.registry.repositories.routes(),
         *ImageAPI(services.access.api_auth, services.storage).routes(),
         *OpenApiRoute(api_document()).routes(),
