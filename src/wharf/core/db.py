@@ -136,7 +136,8 @@ class PreparedQuery:
             )
             processors: dict[str, Callable[[Any], Any]] = {}
             for name, bind in compiled.binds.items():
-                proc = bind.type.bind_processor(dialect)
+                # The dialect's own implementation of the type (psycopg wraps JSON, for one).
+                proc = bind.type.dialect_impl(dialect).bind_processor(dialect)
                 if proc is not None:
                     processors[name] = proc
             found = _Compiled(str(compiled), order, dict(compiled.params), processors)
@@ -150,11 +151,12 @@ def prepared_insert_or_ignore(model: type[Base], columns: list[str]) -> Prepared
     that has a Python-side default: none is applied here."""
 
     def build(dialect_name: str) -> Executable:
-        insert = pg_insert if dialect_name == "postgresql" else sqlite_insert
-        return (
+        insert = _insert_for_dialect(dialect_name)
+        return cast(
+            Executable,
             insert(cast(Table, model.__table__))
             .values({column: bindparam(column) for column in columns})
-            .on_conflict_do_nothing()
+            .on_conflict_do_nothing(),
         )
 
     return PreparedQuery(build)
@@ -375,8 +377,13 @@ class Database:
         self.engine.dispose()
 
 
+def _insert_for_dialect(dialect_name: str) -> Any:
+    """The INSERT construct that can spell ON CONFLICT on this backend."""
+    return pg_insert if dialect_name == "postgresql" else sqlite_insert
+
+
 def _insert_for(session: Session) -> Any:
-    return pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    return _insert_for_dialect(session.get_bind().dialect.name)
 
 
 def insert_or_ignore(session: Session, model: type[Base], values: dict[str, Any]) -> bool:
@@ -389,16 +396,22 @@ def insert_or_ignore(session: Session, model: type[Base], values: dict[str, Any]
     return session.execute(stmt.returning(key)).first() is not None
 
 
-def upsert(
-    session: Session,
-    model: type[Base],
-    values: dict[str, Any],
-    key: list[str],
-    update: list[str],
-) -> None:
-    """INSERT ... ON CONFLICT (key) DO UPDATE SET update-columns, on both backends."""
-    stmt = _insert_for(session)(model.__table__).values(**values)
-    stmt = stmt.on_conflict_do_update(
-        index_elements=key, set_={col: stmt.excluded[col] for col in update}
-    )
-    session.execute(stmt)
+def prepared_upsert(
+    model: type[Base], columns: list[str], key: list[str], update: list[str]
+) -> PreparedQuery:
+    """``INSERT ... ON CONFLICT (key) DO UPDATE SET`` the ``update`` columns, prepared,
+    on both backends (each column a bind parameter of the same name)."""
+
+    def build(dialect_name: str) -> Executable:
+        insert = _insert_for_dialect(dialect_name)
+        stmt = insert(cast(Table, model.__table__)).values(
+            {column: bindparam(column) for column in columns}
+        )
+        return cast(
+            Executable,
+            stmt.on_conflict_do_update(
+                index_elements=key, set_={column: stmt.excluded[column] for column in update}
+            ),
+        )
+
+    return PreparedQuery(build)

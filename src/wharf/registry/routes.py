@@ -179,7 +179,9 @@ class RegistryAPI:
                 detail={"expected": reference, "computed": digest},
             )
         tag = None if by_digest else reference
-        await self.db.run(manifest_store.put_manifest, name, tag, digest, content, parsed)
+        args = (name, tag, digest, content, parsed)
+        if not await self.db.write(manifest_store.put_manifest_in_existing, *args):
+            await self.db.run(manifest_store.put_manifest, *args)  # may it create the repository?
         headers = {"Location": f"/v2/{name}/manifests/{digest}", "Docker-Content-Digest": digest}
         if parsed.subject:
             headers["OCI-Subject"] = parsed.subject

@@ -8,15 +8,28 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
+from typing import cast
 
-from sqlalchemy import bindparam, delete, insert, select, update
+from sqlalchemy import Table, bindparam, delete, insert, select, update
 from sqlalchemy.orm import Session
 
-from wharf.core.db import Database, PreparedQuery, insert_or_ignore, upsert, utcnow
+from wharf.core.db import (
+    Database,
+    PreparedQuery,
+    SessionReader,
+    Writer,
+    prepared_insert_or_ignore,
+    prepared_upsert,
+    utcnow,
+)
 from wharf.registry.errors import ErrorCode, RegistryError
 from wharf.registry.manifests.parsed import ParsedManifest
 from wharf.registry.models import Manifest, ManifestReference, Repository, RepositoryBlob, Tag
-from wharf.registry.repositories import ensure_repository, require_repository
+from wharf.registry.repositories import (
+    ensure_repository,
+    existing_repository_id,
+    require_repository,
+)
 
 
 @dataclass(frozen=True)
@@ -35,28 +48,63 @@ class Referrer:
     annotations: dict[str, str] | None
 
 
-def _missing(session: Session, repo_id: uuid.UUID, parsed: ParsedManifest) -> list[str]:
-    blob_digests = {r.digest for r in parsed.references if r.kind != "manifest"}
-    manifest_digests = {r.digest for r in parsed.references if r.kind == "manifest"}
-    found: set[str] = set()
-    if blob_digests:
-        found |= set(
-            session.scalars(
-                select(RepositoryBlob.digest).where(
-                    RepositoryBlob.repository_id == repo_id,
-                    RepositoryBlob.digest.in_(blob_digests),
-                )
-            )
-        )
-    if manifest_digests:
-        found |= set(
-            session.scalars(
-                select(Manifest.digest).where(
-                    Manifest.repository_id == repo_id, Manifest.digest.in_(manifest_digests)
-                )
-            )
-        )
-    return sorted((blob_digests | manifest_digests) - found)
+_LINKED_BLOB_DIGEST = PreparedQuery(
+    select(RepositoryBlob.digest).where(
+        RepositoryBlob.repository_id == bindparam("repository_id"),
+        RepositoryBlob.digest == bindparam("digest"),
+    )
+)
+_STORED_MANIFEST_DIGEST = PreparedQuery(
+    select(Manifest.digest).where(
+        Manifest.repository_id == bindparam("repository_id"),
+        Manifest.digest == bindparam("digest"),
+    )
+)
+_INSERT_MANIFEST = prepared_insert_or_ignore(
+    Manifest,
+    [
+        "id",
+        "repository_id",
+        "digest",
+        "media_type",
+        "artifact_type",
+        "subject_digest",
+        "annotations",
+        "size",
+        "content",
+        "created_at",
+    ],
+)
+_INSERT_REFERENCE = PreparedQuery(
+    insert(cast(Table, ManifestReference.__table__)).values(
+        {
+            column: bindparam(column)
+            for column in ("manifest_id", "position", "digest", "kind", "media_type", "size")
+        }
+    )
+)
+_POINT_TAG = prepared_upsert(
+    Tag,
+    ["repository_id", "name", "manifest_digest", "updated_at"],
+    key=["repository_id", "name"],
+    update=["manifest_digest", "updated_at"],
+)
+_TOUCH_REPOSITORY = PreparedQuery(
+    update(Repository)
+    .where(Repository.id == bindparam("repository_id"))
+    .values(updated_at=bindparam("now"))
+)
+
+
+def _missing(writer: Writer, repo_id: uuid.UUID, parsed: ParsedManifest) -> list[str]:
+    """The referenced blobs and child manifests the repository does not hold (one
+    indexed lookup each: a manifest names a handful)."""
+    missing = set()
+    for ref in parsed.references:
+        query = _STORED_MANIFEST_DIGEST if ref.kind == "manifest" else _LINKED_BLOB_DIGEST
+        if writer.one(query, repository_id=repo_id, digest=ref.digest) is None:
+            missing.add(ref.digest)
+    return sorted(missing)
 
 
 def put_manifest(
@@ -67,11 +115,42 @@ def put_manifest(
     content: bytes,
     parsed: ParsedManifest,
 ) -> None:
+    """:func:`store_manifest` into ``repository``, creating it on its first push."""
+    repo_id = ensure_repository(session, repository)
+    store_manifest(SessionReader(session), repository, repo_id, tag, digest, content, parsed)
+
+
+def put_manifest_in_existing(
+    writer: Writer,
+    repository: str,
+    tag: str | None,
+    digest: str,
+    content: bytes,
+    parsed: ParsedManifest,
+) -> bool:
+    """:func:`store_manifest` on prepared statements (the push hot path); False, with
+    nothing written, when the repository does not exist yet (:func:`put_manifest` then
+    decides whether the push may create it)."""
+    repo_id = existing_repository_id(writer, repository)
+    if repo_id is None:
+        return False
+    store_manifest(writer, repository, repo_id, tag, digest, content, parsed)
+    return True
+
+
+def store_manifest(
+    writer: Writer,
+    repository: str,
+    repo_id: uuid.UUID,
+    tag: str | None,
+    digest: str,
+    content: bytes,
+    parsed: ParsedManifest,
+) -> None:
     """Store a validated manifest and point ``tag`` at it. Every referenced blob and
     child manifest must already be in the repository (MANIFEST_BLOB_UNKNOWN otherwise).
     Storing the same bytes again is a no-op."""
-    repo_id = ensure_repository(session, repository)
-    missing = _missing(session, repo_id, parsed)
+    missing = _missing(writer, repo_id, parsed)
     if missing:
         raise RegistryError(
             ErrorCode.MANIFEST_BLOB_UNKNOWN,
@@ -79,52 +158,37 @@ def put_manifest(
             f"{repository}: {', '.join(missing[:5])}",
             detail={"digests": missing},
         )
+    now = utcnow()
     manifest_id = uuid.uuid4()
-    inserted = insert_or_ignore(
-        session,
-        Manifest,
-        {
-            "id": manifest_id,
-            "repository_id": repo_id,
-            "digest": digest,
-            "media_type": parsed.media_type,
-            "artifact_type": parsed.artifact_type,
-            "subject_digest": parsed.subject,
-            "annotations": parsed.annotations,
-            "size": len(content),
-            "content": content,
-            "created_at": utcnow(),
-        },
+    inserted = writer.execute(
+        _INSERT_MANIFEST,
+        id=manifest_id,
+        repository_id=repo_id,
+        digest=digest,
+        media_type=parsed.media_type,
+        artifact_type=parsed.artifact_type,
+        subject_digest=parsed.subject,
+        annotations=parsed.annotations,
+        size=len(content),
+        content=content,
+        created_at=now,
     )
-    if inserted and parsed.references:
-        session.execute(
-            insert(ManifestReference),
-            [
-                {
-                    "manifest_id": manifest_id,
-                    "position": i,
-                    "digest": ref.digest,
-                    "kind": ref.kind,
-                    "media_type": ref.media_type,
-                    "size": ref.size,
-                }
-                for i, ref in enumerate(parsed.references)
-            ],
-        )
+    if inserted:
+        for position, ref in enumerate(parsed.references):
+            writer.execute(
+                _INSERT_REFERENCE,
+                manifest_id=manifest_id,
+                position=position,
+                digest=ref.digest,
+                kind=ref.kind,
+                media_type=ref.media_type,
+                size=ref.size,
+            )
     if tag is not None:
-        upsert(
-            session,
-            Tag,
-            {
-                "repository_id": repo_id,
-                "name": tag,
-                "manifest_digest": digest,
-                "updated_at": utcnow(),
-            },
-            key=["repository_id", "name"],
-            update=["manifest_digest", "updated_at"],
+        writer.execute(
+            _POINT_TAG, repository_id=repo_id, name=tag, manifest_digest=digest, updated_at=now
         )
-    session.execute(update(Repository).where(Repository.id == repo_id).values(updated_at=utcnow()))
+    writer.execute(_TOUCH_REPOSITORY, repository_id=repo_id, now=now)
 
 
 # The pull hot path: statements built once, executed on a reader connection.
