@@ -98,7 +98,7 @@ def _hash_all(hasher: Any, chunks: list[bytes]) -> None:
         hasher.update(chunk)
 
 
-class _Pipeline:
+class ReceivePipeline:
     """Receive, hash and write overlap instead of taking turns on the loop thread.
 
     Each batch of received chunks is hashed on one worker thread (hashlib releases the
@@ -137,12 +137,15 @@ class _Pipeline:
             self._unsynced = 0
 
     async def _finish_batch(self) -> None:
-        hashing, writing = self._hashing, self._writing
-        self._hashing = self._writing = None
-        if hashing is not None:
-            await hashing
-        if writing is not None:
-            await writing
+        # Each is forgotten only once it is done: if waiting fails (or is cancelled),
+        # ``abandon`` must still wait for the other, so that no thread is left writing
+        # to a file descriptor the caller is about to close.
+        if self._hashing is not None:
+            await self._hashing
+            self._hashing = None
+        if self._writing is not None:
+            await self._writing
+            self._writing = None
 
     async def drain(self) -> None:
         """Wait for everything handed out; raises the first failure."""
@@ -252,7 +255,7 @@ class UploadService:
         self._hashes.pop(upload_id, None)
         self.metrics.uploads_in_flight.inc()
         received = 0
-        pipeline = _Pipeline(writer, state.hasher if state is not None else None)
+        pipeline = ReceivePipeline(writer, state.hasher if state is not None else None)
         batch: list[bytes] = []
         batch_size = 0
         try:
