@@ -215,7 +215,7 @@ class SessionReader:
         assert raw is not None
         cursor = raw.cursor()
         try:
-            return _RawWriter(cursor, connection.dialect).execute(query, **params)
+            return _DriverCursor(cursor, connection.dialect).execute(query, **params)
         finally:
             cursor.close()
 
@@ -227,9 +227,9 @@ class SessionReader:
         return connection.execute(query.statement_for(connection.dialect.name), params)
 
 
-class _RawWriter:
-    """:class:`Writer` on a driver cursor inside a transaction :meth:`Database.write`
-    opened."""
+class _DriverCursor:
+    """Prepared statements on a driver cursor, past SQLAlchemy: the reader connection's
+    (no transaction), one :meth:`Database.write` opened, or an ORM session's."""
 
     def __init__(self, cursor: Any, dialect: Dialect) -> None:
         self._cursor = cursor
@@ -273,17 +273,13 @@ class Database:
 
     def _fetch(self, query: PreparedQuery, params: dict[str, Any], many: bool) -> Any:
         conn = self._reader()
-        compiled = query.compiled_for(self.engine.dialect)
         raw = conn.connection.driver_connection
         assert raw is not None
         try:
             cursor = raw.cursor()
             try:
-                cursor.execute(compiled.sql, compiled.arguments(params))
-                if many:
-                    return [tuple(row) for row in cursor.fetchall()]
-                row = cursor.fetchone()
-                return tuple(row) if row is not None else None
+                on_cursor = _DriverCursor(cursor, self.engine.dialect)
+                return on_cursor.all(query, **params) if many else on_cursor.one(query, **params)
             finally:
                 cursor.close()
         except Exception:
@@ -339,7 +335,7 @@ class Database:
         try:
             if begin:
                 cursor.execute(begin)
-            result = fn(_RawWriter(cursor, self.engine.dialect), *args)
+            result = fn(_DriverCursor(cursor, self.engine.dialect), *args)
             raw.commit()
             return result
         except BaseException:
