@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 from wharf.access.operations import Operation, SubOption
 
@@ -53,6 +54,9 @@ class AccessSnapshot:
     # user id → the subject ids acting for them: themselves, their teams, their orgs
     subjects_of: Mapping[str, frozenset[str]] = field(default_factory=dict)
     version: int = 0
+    # Answers computed from this (immutable) snapshot, kept while it is current: see
+    # collections_allowing.
+    memo: dict[Any, Any] = field(default_factory=dict, compare=False, repr=False)
 
     def collection_id(self, path: str) -> str | None:
         return self.by_path.get(path)
@@ -157,6 +161,51 @@ def requester_for(
     return Requester(account_id, name, is_admin, is_active, frozenset(subjects))
 
 
+def collections_allowing(
+    requester: Requester, operation: Operation, snapshot: AccessSnapshot
+) -> frozenset[str]:
+    """The ids of the collections where ``requester`` may do ``operation`` (without
+    sub-options): those at or below a collection where one of their grants gives it —
+    the same answer :func:`decide` gives collection by collection. Remembered on the
+    snapshot, as a list asks it on every request."""
+    key = ("allowing", requester.subjects, requester.is_admin, requester.is_active, operation)
+    found: frozenset[str] | None = snapshot.memo.get(key)
+    if found is not None:
+        return found
+    if requester.is_admin and requester.is_active:
+        found = frozenset(snapshot.collections)
+    elif not requester.is_active:
+        found = frozenset()
+    else:
+        roots = {
+            grant.collection_id
+            for grants in snapshot.grants_by_collection.values()
+            for grant in grants
+            if grant.subject_id in requester.subjects
+            and (role := snapshot.roles.get(grant.role_id)) is not None
+            and operation in role.permissions
+        }
+        found = frozenset(_with_descendants(roots, snapshot))
+    snapshot.memo[key] = found
+    return found
+
+
+def _with_descendants(roots: set[str], snapshot: AccessSnapshot) -> set[str]:
+    children: dict[str, list[str]] = {}
+    for node in snapshot.collections.values():
+        if node.parent_id:
+            children.setdefault(node.parent_id, []).append(node.id)
+    found: set[str] = set()
+    pending = [cid for cid in roots if cid in snapshot.collections]
+    while pending:
+        cid = pending.pop()
+        if cid in found:
+            continue
+        found.add(cid)
+        pending.extend(children.get(cid, ()))
+    return found
+
+
 def visible_collections(requester: Requester, snapshot: AccessSnapshot) -> set[str]:
     """Collections the requester may see: those at or below a collection where one of
     their grants gives at least one operation (all of them for admins)."""
@@ -172,16 +221,4 @@ def visible_collections(requester: Requester, snapshot: AccessSnapshot) -> set[s
         and (role := snapshot.roles.get(grant.role_id)) is not None
         and role.permissions
     }
-    children: dict[str, list[str]] = {}
-    for node in snapshot.collections.values():
-        if node.parent_id:
-            children.setdefault(node.parent_id, []).append(node.id)
-    visible: set[str] = set()
-    pending = list(roots)
-    while pending:
-        cid = pending.pop()
-        if cid in visible:
-            continue
-        visible.add(cid)
-        pending.extend(children.get(cid, ()))
-    return visible
+    return _with_descendants(roots, snapshot)

@@ -101,9 +101,12 @@ class SnapshotCache:
         self.db = db
         self._snapshot: AccessSnapshot | None = None
 
-    async def get(self) -> AccessSnapshot:
-        row = await self.db.fetch_one(_VERSION, {})
-        version = row[0] if row else 0
+    async def get(self, version: int | None = None) -> AccessSnapshot:
+        """The current snapshot; ``version``: the stored version, when the caller has
+        just read it (saves the read)."""
+        if version is None:
+            row = await self.db.fetch_one(_VERSION, {})
+            version = row[0] if row else 0
         if self._snapshot is None or self._snapshot.version != version:
             self._snapshot = await self.db.run(load_snapshot)
         return self._snapshot

@@ -25,7 +25,7 @@ from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from wharf.access.interfaces import InvalidInput, NotFound
-from wharf.access.models import Account
+from wharf.access.models import AccessVersion, Account
 from wharf.access.principal import Principal
 from wharf.control.models import PublicKey
 from wharf.control.pki import (
@@ -295,7 +295,13 @@ def revoke_public_key(session: Session, account: Account, key_id: str) -> None:
 # -- who a TLS client is ------------------------------------------------------------------
 
 _IDENTIFY = PreparedQuery(
-    select(Account.id, Account.name, Account.is_admin, Account.is_active)
+    select(
+        Account.id,
+        Account.name,
+        Account.is_admin,
+        Account.is_active,
+        select(AccessVersion.version).where(AccessVersion.id == 1).scalar_subquery(),
+    )
     .join(PublicKey, PublicKey.account_id == Account.id)
     .where(
         PublicKey.fingerprint == bindparam("fingerprint"),
@@ -314,17 +320,26 @@ def certificate_fingerprint(der_cert: bytes) -> str | None:
         return None
 
 
-def identify_certificate(reader: Reader, der_cert: bytes) -> Principal | None:
-    """The active account whose registered, unexpired public key is the one in this
-    (already TLS-verified) client certificate; None otherwise. One indexed read, no
-    ORM: the Docker API endpoint calls it on every request."""
-    fingerprint = certificate_fingerprint(der_cert)
-    if fingerprint is None:
-        return None
+@dataclass(frozen=True)
+class CertificateHolder:
+    principal: Principal
+    # The access snapshot's stored version, read in the same statement: the request's
+    # decision then needs no second read to know whether its snapshot is current.
+    access_version: int
+
+
+def identify_certificate(reader: Reader, fingerprint: str) -> CertificateHolder | None:
+    """The active account whose registered, unexpired public key has this fingerprint
+    (see :func:`certificate_fingerprint`; the certificate is already TLS-verified); None
+    otherwise. One indexed read, no ORM: the Docker API endpoint calls it on every
+    request."""
     row = reader.one(_IDENTIFY, fingerprint=fingerprint, now=utcnow())
     if row is None:
         return None
-    account_id, name, is_admin, is_active = row
+    account_id, name, is_admin, is_active, access_version = row
     if not is_active:
         return None
-    return Principal(uuid.UUID(str(account_id)), str(name), bool(is_admin), True)
+    return CertificateHolder(
+        Principal(uuid.UUID(str(account_id)), str(name), bool(is_admin), True),
+        int(access_version or 0),
+    )

@@ -8,6 +8,9 @@ The address is ``unix:///path/to/docker.sock`` (the default, the local engine) o
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import time
+from collections import deque
 from typing import Any
 from urllib.parse import quote, urlsplit
 
@@ -29,6 +32,15 @@ INSPECT_PATHS = {
     "configs": "/configs/{}",
     "nodes": "/nodes/{}",
 }
+
+
+# Connections opened ahead of need, waiting for a forwarded request: opening one costs a
+# quarter of a millisecond on the request's path otherwise. A spare older than this is
+# closed rather than used, well before any engine would time an idle connection out.
+SPARES = 2
+SPARE_MAX_AGE = 20.0
+
+Connection = tuple[asyncio.StreamReader, asyncio.StreamWriter]
 
 
 class EngineError(Exception):
@@ -67,13 +79,54 @@ class Engine:
         self.client = httpx.AsyncClient(
             transport=transport, base_url=f"{base}/{API_VERSION}", timeout=60.0
         )
+        self._spares: deque[tuple[float, Connection]] = deque()
+        self._refilling: asyncio.Task[None] | None = None
 
-    async def open(self) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
-        """A fresh raw connection to the engine, for forwarding one request."""
+    async def open(self) -> Connection:
+        """A raw connection to the engine that has never carried a request, for
+        forwarding one: a spare opened ahead of time when one is ready, else a new one.
+        Either way the pool is topped up in the background, off the request's path."""
+        connection = self._take_spare()
+        self._refill()
+        if connection is not None:
+            return connection
+        return await self._connect()
+
+    async def _connect(self) -> Connection:
         if self.socket_path is not None:
             return await asyncio.open_unix_connection(self.socket_path, limit=2**20)
         assert self.host is not None
         return await asyncio.open_connection(self.host, self.port, limit=2**20)
+
+    def _take_spare(self) -> Connection | None:
+        now = time.monotonic()
+        while self._spares:
+            opened, (reader, writer) = self._spares.popleft()
+            # A spare the engine closed (restart) or that waited too long is dropped.
+            if now - opened < SPARE_MAX_AGE and not reader.at_eof() and not writer.is_closing():
+                return reader, writer
+            writer.close()
+        return None
+
+    def _refill(self) -> None:
+        if self._refilling is None or self._refilling.done():
+            self._refilling = asyncio.ensure_future(self._fill_spares())
+
+    async def _fill_spares(self) -> None:
+        while len(self._spares) < SPARES:
+            try:
+                connection = await self._connect()
+            except OSError:
+                return  # the engine is down: requests will say so when they try
+            self._spares.append((time.monotonic(), connection))
+
+    def _close_spares(self) -> None:
+        if self._refilling is not None:
+            self._refilling.cancel()
+        while self._spares:
+            _opened, (_reader, writer) = self._spares.popleft()
+            with contextlib.suppress(Exception):
+                writer.close()
 
     async def get(self, path: str, **params: Any) -> Any:
         try:
@@ -116,6 +169,7 @@ class Engine:
         return response.status_code == 200
 
     async def close(self) -> None:
+        self._close_spares()
         await self.client.aclose()
 
 

@@ -1,6 +1,7 @@
 """Properties of the authorization decision over random collection trees, grants and
 requesters (hypothesis): a grant on an ancestor reaches every descendant; removing a
-grant never widens access; active admins are always allowed; inactive users never are."""
+grant never widens access; active admins are always allowed; inactive users never are;
+the set of collections allowing an operation is exactly where the decision allows it."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from wharf.access.decide import (
     GrantRef,
     Requester,
     RoleDef,
+    collections_allowing,
     decide,
 )
 from wharf.access.operations import Operation, SubOption
@@ -154,3 +156,21 @@ def test_inactive_users_are_never_allowed(
 ) -> None:
     cid = data.draw(st.sampled_from(sorted(world.collections)))
     assert not decide(user, question[0], question[1], cid, world.snapshot()).allowed
+
+
+@settings(max_examples=150, deadline=None)
+@given(worlds(), requesters(), st.sampled_from(OPERATIONS))
+def test_collections_allowing_is_where_the_decision_allows(
+    world: World, requester: Requester, operation: Operation
+) -> None:
+    """The list filter asks for the whole set at once (and, for one collection, lets the
+    engine filter by its label): it must agree with the decision, collection by
+    collection — including when asked again of the same snapshot."""
+    snapshot = world.snapshot()
+    expected = {
+        cid
+        for cid in world.collections
+        if decide(requester, operation, frozenset(), cid, snapshot).allowed
+    }
+    assert collections_allowing(requester, operation, snapshot) == expected
+    assert collections_allowing(requester, operation, snapshot) == expected

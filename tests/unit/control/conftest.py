@@ -11,9 +11,11 @@ from sqlalchemy.orm import Session
 
 from tests.conftest import InProcessWharf
 from wharf.access.accounts import require_account
-from wharf.control.bundles import create_bundle
+from wharf.access.principal import Principal
+from wharf.control.bundles import certificate_fingerprint, create_bundle, identify_certificate
 from wharf.control.models import PublicKey
 from wharf.control.pki import CertificateAuthority
+from wharf.core.db import Database
 
 DOCKER_HOST = "tcp://127.0.0.1:12376"
 
@@ -39,3 +41,10 @@ def make_bundle(
 
     data, row = w.services.db.call(work)
     return zipfile.ZipFile(io.BytesIO(data)), row
+
+
+def identify(db: Database, der: bytes) -> Principal | None:
+    """Who the Docker API endpoint takes the holder of this DER certificate for."""
+    fingerprint = certificate_fingerprint(der)
+    holder = identify_certificate(db, fingerprint) if fingerprint is not None else None
+    return holder.principal if holder is not None else None

@@ -14,8 +14,8 @@ from starlette.requests import Request
 
 from tests.conftest import InProcessWharf, basic
 from tests.unit.access.test_api import admin, code, make_user
+from tests.unit.control.conftest import identify
 from wharf.control.bundle_routes import BundleRoutes
-from wharf.control.bundles import identify_certificate
 from wharf.control.pki import CertificateAuthority
 from wharf.core.db import utcnow
 
@@ -135,9 +135,9 @@ async def test_public_keys_are_private(wharf: InProcessWharf) -> None:
     h = await admin(wharf)
     r = await wharf.client.get("/accounts/alice/publicKeys", headers=h)
     assert [k["id"] for k in r.json()["accountPublicKeys"]] == [key_id]
-    assert identify_certificate(db, der_of(bundle)) is not None
+    assert identify(db, der_of(bundle)) is not None
     assert (await wharf.client.delete(path, headers=h)).status_code == 204
-    assert identify_certificate(db, der_of(bundle)) is None
+    assert identify(db, der_of(bundle)) is None
     assert (await wharf.client.delete(path, headers=h)).status_code == 404
     r = await wharf.client.get("/accounts/alice/publicKeys", headers=alice)
     assert r.json()["accountPublicKeys"] == []
@@ -161,15 +161,15 @@ async def test_deactivation_stops_bundles(wharf: InProcessWharf) -> None:
     db = wharf.services.db
     alice = await make_user(wharf, "alice")
     bundle = await download(wharf, alice)
-    assert identify_certificate(db, der_of(bundle)) is not None
+    assert identify(db, der_of(bundle)) is not None
     h = await admin(wharf)
     r = await wharf.client.patch("/accounts/alice", headers=h, json={"isActive": False})
     assert r.status_code == 200, r.text
-    assert identify_certificate(db, der_of(bundle)) is None
+    assert identify(db, der_of(bundle)) is None
     await wharf.client.patch("/accounts/alice", headers=h, json={"isActive": True})
-    assert identify_certificate(db, der_of(bundle)) is not None
+    assert identify(db, der_of(bundle)) is not None
     assert (await wharf.client.delete("/accounts/alice", headers=h)).status_code == 204
-    assert identify_certificate(db, der_of(bundle)) is None
+    assert identify(db, der_of(bundle)) is None
 
 
 @pytest.mark.parametrize(

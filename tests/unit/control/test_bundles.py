@@ -15,7 +15,7 @@ from sqlalchemy import update
 from sqlalchemy.orm import Session
 
 from tests.conftest import InProcessWharf
-from tests.unit.control.conftest import DOCKER_HOST, make_bundle
+from tests.unit.control.conftest import DOCKER_HOST, identify, make_bundle
 from wharf.access.accounts import (
     create_org,
     create_service_account,
@@ -23,9 +23,12 @@ from wharf.access.accounts import (
     require_account,
 )
 from wharf.access.interfaces import InvalidInput, NotFound
+from wharf.access.snapshot import load_snapshot
+from wharf.access.teams import create_team
 from wharf.control.bundles import (
     ClientBundleSettings,
     bundle_lifetime,
+    certificate_fingerprint,
     create_bundle,
     docker_host_url,
     identify_certificate,
@@ -128,32 +131,45 @@ def test_identify_certificate(wharf: InProcessWharf, ca: CertificateAuthority) -
     bundle, row = make_bundle(wharf, ca, "alice")
     der = der_of(bundle)
 
-    principal = identify_certificate(db, der)
+    principal = identify(db, der)
     assert principal is not None
     assert (principal.name, principal.is_admin, principal.is_active) == ("alice", False, True)
     assert principal.id == db.call(lambda s: require_account(s, "alice").id)
     admin_bundle, _ = make_bundle(wharf, ca, "root2")
-    found = identify_certificate(db, der_of(admin_bundle))
+    found = identify(db, der_of(admin_bundle))
     assert found is not None and found.is_admin
+
+    # The same read tells the access snapshot's stored version, and follows its changes.
+    def holder_version() -> int:
+        fingerprint = certificate_fingerprint(der)
+        assert fingerprint is not None
+        holder = identify_certificate(db, fingerprint)
+        assert holder is not None
+        return holder.access_version
+
+    before = holder_version()
+    assert before == db.call(load_snapshot).version
+    db.call(lambda s: create_team(s, create_org(s, "acme-id"), "dev"))
+    assert holder_version() == db.call(load_snapshot).version > before
 
     # Expired key: refused, whatever the certificate says.
     db.call(lambda s: s.execute(update(PublicKey).values(expires_at=utcnow() - timedelta(1))))
-    assert identify_certificate(db, der) is None
+    assert identify(db, der) is None
     db.call(lambda s: s.execute(update(PublicKey).values(expires_at=utcnow() + timedelta(1))))
-    assert identify_certificate(db, der) is not None
+    assert identify(db, der) is not None
 
     # Deactivated, then active again.
     def set_active(active: bool) -> None:
         db.call(lambda s: setattr(require_account(s, "alice"), "is_active", active))
 
     set_active(False)
-    assert identify_certificate(db, der) is None
+    assert identify(db, der) is None
     set_active(True)
-    assert identify_certificate(db, der) is not None
+    assert identify(db, der) is not None
 
     # Revoked (the key deleted).
     db.call(lambda s: revoke_public_key(s, require_account(s, "alice"), str(row.id)))
-    assert identify_certificate(db, der) is None
+    assert identify(db, der) is None
 
 
 def test_identify_refuses_unknown_keys(wharf: InProcessWharf, ca: CertificateAuthority) -> None:
@@ -165,8 +181,8 @@ def test_identify_refuses_unknown_keys(wharf: InProcessWharf, ca: CertificateAut
     forged = x509.load_pem_x509_certificate(
         other.issue_client_cert(new_key().public_key(), "alice", 30)
     )
-    assert identify_certificate(db, forged.public_bytes(serialization.Encoding.DER)) is None
-    assert identify_certificate(db, b"not a certificate") is None
+    assert identify(db, forged.public_bytes(serialization.Encoding.DER)) is None
+    assert identify(db, b"not a certificate") is None
 
 
 def test_deleting_the_account_deletes_its_keys(
@@ -176,7 +192,7 @@ def test_deleting_the_account_deletes_its_keys(
     wharf.add_user("alice", "alice-password")
     bundle, _ = make_bundle(wharf, ca, "alice")
     db.call(lambda s: delete_account(s, require_account(s, "admin"), require_account(s, "alice")))
-    assert identify_certificate(db, der_of(bundle)) is None
+    assert identify(db, der_of(bundle)) is None
     assert db.call(lambda s: s.query(PublicKey).count()) == 0
 
 

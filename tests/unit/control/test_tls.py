@@ -19,9 +19,8 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import InProcessWharf
-from tests.unit.control.conftest import make_bundle
+from tests.unit.control.conftest import identify, make_bundle
 from wharf.access.principal import Principal
-from wharf.control.bundles import identify_certificate
 from wharf.control.pki import CertificateAuthority, ensure_server_cert, new_key, private_key_pem
 
 FAKE_API_VERSION = "1.45"
@@ -100,7 +99,7 @@ async def endpoint(wharf: InProcessWharf, ca: CertificateAuthority) -> AsyncIter
     found = FakeEndpoint()
     db = wharf.services.db
     server = await asyncio.start_server(
-        lambda r, w: _handle(r, w, lambda der: identify_certificate(db, der), found),
+        lambda r, w: _handle(r, w, lambda der: identify(db, der), found),
         "127.0.0.1",
         0,
         ssl=server_context(wharf.services.settings.keys_dir, ca),

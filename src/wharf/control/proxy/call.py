@@ -13,9 +13,16 @@ import json
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import parse_qsl, urlencode
 
 from wharf.access.collections import ROOT_ID
-from wharf.access.decide import AccessSnapshot, Decision, Requester, decide
+from wharf.access.decide import (
+    AccessSnapshot,
+    Decision,
+    Requester,
+    collections_allowing,
+    decide,
+)
 from wharf.access.operations import Operation, SubOption
 from wharf.access.principal import Principal
 from wharf.control.engine import Engine, NotFoundInEngine
@@ -177,6 +184,44 @@ class Call:
                         raise Refusal(404, check.target.missing)
                     raise not_found(check.target.kind, check.target.ident)
             raise Refusal(403, decision.message, decision)
+
+    def collections_allowing(self, operation: Operation) -> frozenset[str]:
+        """The paths of the collections where the caller may do ``operation``."""
+        ids = collections_allowing(self.requester, operation, self.snapshot)
+        return frozenset(self.snapshot.collections[cid].path for cid in ids)
+
+    def narrow_to_label(self, label: str) -> bool:
+        """Ask the engine for only the objects carrying ``label`` (``key=value``), on
+        top of the client's own filters (the engine ANDs label filters). False, and the
+        request unchanged, when the client's filters are not a JSON object: the engine
+        will refuse them itself."""
+        request = self.request
+        path, _, query = request.target.partition("?")
+        params = parse_qsl(query, keep_blank_values=True)
+        given = [value for name, value in params if name == "filters"]
+        try:
+            filters = json.loads(given[-1]) if given and given[-1] else {}
+        except ValueError:
+            return False
+        if not isinstance(filters, dict):
+            return False
+        labels = filters.get("label")
+        # The older spelling, {"label": {"k=v": true}}, and the newer, {"label": ["k=v"]},
+        # cannot be mixed in one filter: follow the client's.
+        older = any(isinstance(value, dict) for value in filters.values())
+        if labels is None:
+            filters["label"] = {label: True} if older else [label]
+        elif isinstance(labels, dict):
+            filters["label"] = {**labels, label: True}
+        elif isinstance(labels, list) and not older:
+            filters["label"] = [*labels, label]
+        else:
+            return False
+        params = [(n, v) for n, v in params if n != "filters"]
+        params.append(("filters", json.dumps(filters, separators=(",", ":"))))
+        request.target = path + "?" + urlencode(params)
+        request.head.start_line = f"{request.method} {request.target} {request.version}"
+        return True
 
     def visible(self, kind: str, obj: dict[str, Any]) -> bool:
         if self.is_admin:

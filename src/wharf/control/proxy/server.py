@@ -31,7 +31,7 @@ from wharf.access.models import Account, Collection
 from wharf.access.principal import Principal
 from wharf.access.snapshot import SnapshotCache
 from wharf.control.audit import AuditLog, AuditRecord
-from wharf.control.bundles import identify_certificate
+from wharf.control.bundles import certificate_fingerprint, identify_certificate
 from wharf.control.engines import EngineSet
 from wharf.control.proxy import tls
 from wharf.control.proxy.call import Call, Refusal
@@ -139,12 +139,14 @@ class DockerProxy:
     async def _connection(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         ssl_object = writer.get_extra_info("ssl_object")
         peer_cert = ssl_object.getpeercert(binary_form=True) if ssl_object is not None else None
+        # None without a certificate, or with one that does not parse (never identified).
+        fingerprint = certificate_fingerprint(peer_cert) if peer_cert is not None else None
         while True:
             raw = await read_head(reader)
             if raw is None:
                 return
             request = parse_request(raw)
-            keep_going = await self._request(request, reader, writer, peer_cert)
+            keep_going = await self._request(request, reader, writer, fingerprint)
             if not keep_going or not request.keep_alive:
                 return
 
@@ -153,12 +155,12 @@ class DockerProxy:
         request: Request,
         reader: asyncio.StreamReader,
         writer: asyncio.StreamWriter,
-        peer_cert: bytes | None,
+        fingerprint: str | None,
     ) -> bool:
         started = time.perf_counter()
         framing = request_framing(request.head)
         path = api_path(request.path)
-        principal = await self._identify(request, peer_cert)
+        principal, access_version = await self._identify(request, fingerprint)
         if principal is None:
             await discard(reader, framing)
             writer.write(
@@ -170,7 +172,7 @@ class DockerProxy:
             )
             await writer.drain()
             return True
-        snapshot = await self.snapshots.get()
+        snapshot = await self.snapshots.get(access_version)
         call = Call(
             request=request,
             principal=principal,
@@ -219,17 +221,21 @@ class DockerProxy:
 
     # -- identity ----------------------------------------------------------------------------------
 
-    async def _identify(self, request: Request, peer_cert: bytes | None) -> Principal | None:
-        if peer_cert is not None:
-            principal = await self.db.read(identify_certificate, peer_cert)
-            if principal is not None:
-                return principal
+    async def _identify(
+        self, request: Request, fingerprint: str | None
+    ) -> tuple[Principal | None, int | None]:
+        """Who asks (None: nobody we know), and the access version when the same read
+        told it."""
+        if fingerprint is not None:
+            holder = await self.db.read(identify_certificate, fingerprint)
+            if holder is not None:
+                return holder.principal, holder.access_version
         try:
             credentials = parse_authorization(request.head.get("authorization"))
         except MalformedAuthorization:
-            return None
+            return None, None
         if not isinstance(credentials, BearerCredentials):
-            return None
+            return None, None
 
         def resolve(session: Session) -> Principal | None:
             try:
@@ -237,7 +243,7 @@ class DockerProxy:
             except InvalidCredentials:
                 return None
 
-        return await self.db.run(resolve)
+        return await self.db.run(resolve), None
 
     async def _default_collection(self, principal: Principal) -> str:
         row = await self.db.fetch_one(_DEFAULT_COLLECTION, {"account_id": principal.id})

@@ -6,12 +6,28 @@ from typing import Any
 
 from wharf.access.operations import Operation
 from wharf.control.proxy.call import Call
-from wharf.control.resources import ACCESS_LABEL, STACK_LABEL, labels_of
+from wharf.control.resources import ACCESS_LABEL, KINDS, ROOT, STACK_LABEL, labels_of
+
+# Kinds whose list the engine can narrow to one collection by its label (nodes
+# without the label belong to /System or /Shared, so theirs cannot be).
+NARROWED_BY_ENGINE = frozenset({"containers", "services", "secrets", "configs"})
 
 
 def filter_list(call: Call, kind: str) -> None:
-    """Lists show only what the caller may view."""
+    """Lists show only what the caller may view. Who may view the root collection sees
+    everything. Who may view exactly one collection gets the engine's list narrowed to
+    that collection's label: relayed as it comes, and a ``limit`` counts only what
+    they see. Anyone else gets the engine's list filtered object by object."""
     if call.is_admin:
+        return
+    allowed = call.collections_allowing(KINDS[kind][0])
+    if ROOT in allowed:
+        return
+    if (
+        len(allowed) == 1
+        and kind in NARROWED_BY_ENGINE
+        and call.narrow_to_label(f"{ACCESS_LABEL}={next(iter(allowed))}")
+    ):
         return
 
     async def keep_visible(items: Any) -> Any:
