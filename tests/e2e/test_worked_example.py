@@ -233,6 +233,10 @@ def test_4_alice_sees_her_containers_dev_and_prod_never_bobs_private(world: Worl
     names = set(world.bundles["alice"].ok("ps", "--format", "{{.Names}}").split())
     assert {"alice-0", "bob-web"} <= names
     assert "bob-private" not in names
+    # The last two she sees, across the nodes: the newest first; bob's private one,
+    # created just before, does not count.
+    last = world.bundles["alice"].ok("ps", "-n", "2", "--format", "{{.Names}}").split()
+    assert len(last) == 2 and last[0] == "bob-web" and last[1] in names, last
 
 
 def test_5_visible_is_not_executable(world: World) -> None:

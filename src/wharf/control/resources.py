@@ -8,6 +8,7 @@ collection that no longer exists also counts as ``/``: only grants on the root r
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from wharf.access.decide import AccessSnapshot
@@ -36,15 +37,16 @@ KINDS: dict[str, tuple[Operation, str]] = {
 BUILTIN_NETWORKS = frozenset({"bridge", "host", "none", "ingress", "docker_gwbridge"})
 
 
-def labels_of(kind: str, obj: dict[str, Any]) -> dict[str, str]:
-    """The labels of an inspected or listed object (they live in different places)."""
+def labels_of(kind: str, obj: dict[str, Any]) -> Mapping[str, str]:
+    """The labels of an inspected or listed object (they live in different places); read
+    only — the object's own, not a copy (lists ask it of thousands of objects)."""
     if kind == "containers":
         labels = obj.get("Labels") if "Labels" in obj else (obj.get("Config") or {}).get("Labels")
     elif kind in ("services", "secrets", "configs", "nodes"):
         labels = (obj.get("Spec") or {}).get("Labels")
     else:
         labels = obj.get("Labels")
-    return dict(labels or {})
+    return labels if isinstance(labels, dict) else {}
 
 
 def collection_of(kind: str, obj: dict[str, Any], snapshot: AccessSnapshot) -> str:

@@ -183,3 +183,30 @@ def test_hidden_containers_answer_like_missing_ones(
         assert answers[0] == answers[1] and "NAME" in answers[0][1], (verb, answers)
     state = control.engine("inspect", "--format", "{{.State.Status}}", hidden).strip()
     assert state == "running"
+
+
+def test_the_last_n_containers_are_the_last_n_the_user_sees(
+    control: ControlPlane, new_user: Callable[..., User]
+) -> None:
+    """``docker ps -n N`` counts only visible containers, whether the engine narrows the
+    list (one collection) or Wharf filters it (two): newer containers elsewhere do not
+    use up the N."""
+    alice, bob = new_user("lim"), new_user("lim")
+    control.grant(alice.name, bob.private, "viewonly")  # alice sees two collections
+    made = {}
+    for key, path in (
+        ("alice", alice.private), ("bob", bob.private), ("sys1", "/System"), ("sys2", "/System"),
+    ):  # fmt: skip
+        made[key] = unique(f"n{key}")
+        control.admin.ok(
+            "create", "--name", made[key], "--network", "none",
+            "--label", f"{ACCESS_LABEL}={path}", IMAGE, "true",
+        )  # fmt: skip
+
+    def last(user: User, n: int) -> list[str]:
+        return user.bundle.ok("ps", "-n", str(n), "--format", "{{.Names}}").split()
+
+    assert last(alice, 2) == [made["bob"], made["alice"]]  # newest first
+    assert last(alice, 1) == [made["bob"]]
+    assert last(bob, 1) == [made["bob"]]
+    assert made["alice"] not in bob.bundle.ok("ps", "-a", "--format", "{{.Names}}")

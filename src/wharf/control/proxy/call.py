@@ -195,9 +195,7 @@ class Call:
         top of the client's own filters (the engine ANDs label filters). False, and the
         request unchanged, when the client's filters are not a JSON object: the engine
         will refuse them itself."""
-        request = self.request
-        path, _, query = request.target.partition("?")
-        params = parse_qsl(query, keep_blank_values=True)
+        params = self._query()
         given = [value for name, value in params if name == "filters"]
         try:
             filters = json.loads(given[-1]) if given and given[-1] else {}
@@ -219,9 +217,33 @@ class Call:
             return False
         params = [(n, v) for n, v in params if n != "filters"]
         params.append(("filters", json.dumps(filters, separators=(",", ":"))))
-        request.target = path + "?" + urlencode(params)
-        request.head.start_line = f"{request.method} {request.target} {request.version}"
+        self._set_query(params)
         return True
+
+    def take_limit(self) -> int | None:
+        """Take a positive ``limit`` off a container list and return it, for Wharf to
+        apply once the list is filtered (the engine's would count what the caller cannot
+        see). The engine is asked for every container instead, as a ``limit`` includes
+        stopped ones. None, and the request unchanged, without one."""
+        params = self._query()
+        given = [value for name, value in params if name == "limit"]
+        try:
+            limit = int(given[-1]) if given else 0
+        except ValueError:
+            return None  # the engine answers for it
+        if limit <= 0:
+            return None
+        self._set_query([(n, v) for n, v in params if n not in ("limit", "all")] + [("all", "1")])
+        return limit
+
+    def _query(self) -> list[tuple[str, str]]:
+        return parse_qsl(self.request.target.partition("?")[2], keep_blank_values=True)
+
+    def _set_query(self, params: list[tuple[str, str]]) -> None:
+        request = self.request
+        path = request.target.partition("?")[0]
+        request.target = path + ("?" + urlencode(params) if params else "")
+        request.head.start_line = f"{request.method} {request.target} {request.version}"
 
     def visible(self, kind: str, obj: dict[str, Any]) -> bool:
         if self.is_admin:

@@ -6,7 +6,14 @@ from typing import Any
 
 from wharf.access.operations import Operation
 from wharf.control.proxy.call import Call
-from wharf.control.resources import ACCESS_LABEL, KINDS, ROOT, STACK_LABEL, labels_of
+from wharf.control.resources import (
+    ACCESS_LABEL,
+    KINDS,
+    ROOT,
+    STACK_LABEL,
+    collection_of,
+    labels_of,
+)
 
 # Kinds whose list the engine can narrow to one collection by its label (nodes
 # without the label belong to /System or /Shared, so theirs cannot be).
@@ -16,8 +23,9 @@ NARROWED_BY_ENGINE = frozenset({"containers", "services", "secrets", "configs"})
 def filter_list(call: Call, kind: str) -> None:
     """Lists show only what the caller may view. Who may view the root collection sees
     everything. Who may view exactly one collection gets the engine's list narrowed to
-    that collection's label: relayed as it comes, and a ``limit`` counts only what
-    they see. Anyone else gets the engine's list filtered object by object."""
+    that collection's label: relayed as it comes. Anyone else gets the engine's list
+    filtered object by object, and a container list's ``limit`` applied afterwards, so
+    it counts only what they see."""
     if call.is_admin:
         return
     allowed = call.collections_allowing(KINDS[kind][0])
@@ -29,11 +37,18 @@ def filter_list(call: Call, kind: str) -> None:
         and call.narrow_to_label(f"{ACCESS_LABEL}={next(iter(allowed))}")
     ):
         return
+    limit = call.take_limit() if kind == "containers" else None
+    snapshot = call.snapshot
 
     async def keep_visible(items: Any) -> Any:
         if not isinstance(items, list):
             return items
-        return [obj for obj in items if isinstance(obj, dict) and call.visible(kind, obj)]
+        kept = [
+            obj
+            for obj in items
+            if isinstance(obj, dict) and collection_of(kind, obj, snapshot) in allowed
+        ]
+        return kept[:limit] if limit is not None else kept
 
     call.response_filter = keep_visible
 

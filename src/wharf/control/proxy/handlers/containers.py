@@ -43,10 +43,12 @@ READS = {
 
 
 async def list_containers(call: Call, m: re.Match[str]) -> None:
-    """Every node's containers (with node engines), each shown only if visible."""
+    """Every node's containers (with node engines), each shown only if visible, newest
+    first; a ``limit`` counts the merged list."""
     filter_list(call, "containers")
     if call.engines is None or not call.engines.multi:
         return
+    limit = call.take_limit()  # (None if the filter took it: it applies it itself)
     visible_only = call.response_filter
     params = {k: v[-1] for k, v in call.request.query.items()}
     engines = call.engines
@@ -55,9 +57,16 @@ async def list_containers(call: Call, m: re.Match[str]) -> None:
         if isinstance(items, list):
             seen = {c.get("Id") for c in items if isinstance(c, dict)}
             items += [c for c in await engines.other_containers(params) if c.get("Id") not in seen]
-        return await visible_only(items) if visible_only is not None else items
+            items.sort(key=_created, reverse=True)
+        items = await visible_only(items) if visible_only is not None else items
+        return items[:limit] if limit is not None and isinstance(items, list) else items
 
     call.response_filter = everywhere
+
+
+def _created(container: Any) -> int:
+    created = container.get("Created") if isinstance(container, dict) else None
+    return created if isinstance(created, int) else 0
 
 
 async def create(call: Call, m: re.Match[str]) -> None:
