@@ -82,6 +82,9 @@ class Check:
 
 
 ResponseFilter = Callable[[Any], Awaitable[Any]]
+# The same filtering on the raw answer, where it can be done without parsing it whole:
+# the filtered body, or None to fall back to the ResponseFilter (ValueError: not JSON).
+RawFilter = Callable[[bytes], bytes | None]
 EventFilter = Callable[[dict[str, Any]], Awaitable[bool]]
 
 
@@ -100,6 +103,7 @@ class Call:
     body: bytes | None = None
     new_body: bytes | None = None
     response_filter: ResponseFilter | None = None
+    raw_filter: RawFilter | None = None
     event_filter: EventFilter | None = None
     # Operation names for the audit log.
     operations: list[str] = field(default_factory=list)

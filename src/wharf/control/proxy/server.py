@@ -359,7 +359,9 @@ class DockerProxy:
         raw = await read_body(e_reader, framing, MAX_FILTERED_BODY)
         with _collector_paused():
             try:
-                body = _dumps(await call.response_filter(_loads(raw))) if raw.strip() else raw
+                body = call.raw_filter(raw) if call.raw_filter and raw.strip() else None
+                if body is None:
+                    body = _dumps(await call.response_filter(_loads(raw))) if raw.strip() else raw
             except ValueError:
                 # Never the unfiltered answer: it may hold what the caller may not see.
                 writer.write(json_response(502, {"message": "the engine's answer is not JSON"}))

@@ -6,6 +6,7 @@ from typing import Any
 
 from wharf.access.operations import Operation
 from wharf.control.proxy.call import Call
+from wharf.control.proxy.listing import keep_elements
 from wharf.control.resources import (
     ACCESS_LABEL,
     KINDS,
@@ -40,17 +41,17 @@ def filter_list(call: Call, kind: str) -> None:
     limit = call.take_limit() if kind == "containers" else None
     snapshot = call.snapshot
 
+    def visible(obj: dict[str, Any]) -> bool:
+        return collection_of(kind, obj, snapshot) in allowed
+
     async def keep_visible(items: Any) -> Any:
         if not isinstance(items, list):
             return items
-        kept = [
-            obj
-            for obj in items
-            if isinstance(obj, dict) and collection_of(kind, obj, snapshot) in allowed
-        ]
+        kept = [obj for obj in items if isinstance(obj, dict) and visible(obj)]
         return kept[:limit] if limit is not None else kept
 
     call.response_filter = keep_visible
+    call.raw_filter = lambda body: keep_elements(kind, body, visible, limit)
 
 
 async def stack_collection(call: Call, labels: dict[str, str]) -> str | None:

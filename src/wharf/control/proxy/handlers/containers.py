@@ -50,6 +50,7 @@ async def list_containers(call: Call, m: re.Match[str]) -> None:
         return
     limit = call.take_limit()  # (None if the filter took it: it applies it itself)
     visible_only = call.response_filter
+    call.raw_filter = None  # merging needs the objects
     params = {k: v[-1] for k, v in call.request.query.items()}
     engines = call.engines
 
