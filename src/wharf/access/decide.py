@@ -14,7 +14,7 @@ tested without a database.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -177,17 +177,24 @@ def collections_allowing(
     elif not requester.is_active:
         found = frozenset()
     else:
-        roots = {
-            grant.collection_id
-            for grants in snapshot.grants_by_collection.values()
-            for grant in grants
-            if grant.subject_id in requester.subjects
-            and (role := snapshot.roles.get(grant.role_id)) is not None
-            and operation in role.permissions
-        }
+        roots = _granted_at(requester, snapshot, lambda role: operation in role.permissions)
         found = frozenset(_with_descendants(roots, snapshot))
     snapshot.memo[key] = found
     return found
+
+
+def _granted_at(
+    requester: Requester, snapshot: AccessSnapshot, gives: Callable[[RoleDef], bool]
+) -> set[str]:
+    """The collections where one of the requester's grants has a role that ``gives``."""
+    return {
+        grant.collection_id
+        for grants in snapshot.grants_by_collection.values()
+        for grant in grants
+        if grant.subject_id in requester.subjects
+        and (role := snapshot.roles.get(grant.role_id)) is not None
+        and gives(role)
+    }
 
 
 def _with_descendants(roots: set[str], snapshot: AccessSnapshot) -> set[str]:
@@ -213,12 +220,5 @@ def visible_collections(requester: Requester, snapshot: AccessSnapshot) -> set[s
         return set(snapshot.collections)
     if not requester.is_active:
         return set()
-    roots = {
-        grant.collection_id
-        for grants in snapshot.grants_by_collection.values()
-        for grant in grants
-        if grant.subject_id in requester.subjects
-        and (role := snapshot.roles.get(grant.role_id)) is not None
-        and role.permissions
-    }
+    roots = _granted_at(requester, snapshot, lambda role: bool(role.permissions))
     return _with_descendants(roots, snapshot)

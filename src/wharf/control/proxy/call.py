@@ -116,6 +116,7 @@ class Call:
     _decisions: dict[tuple[Operation, str, frozenset[SubOption]], Decision] = field(
         default_factory=dict, init=False, repr=False
     )
+    _allowing: dict[Operation, frozenset[str]] = field(default_factory=dict, init=False, repr=False)
 
     async def default_collection(self) -> str:
         if self.default_collection_loader is None:
@@ -190,9 +191,14 @@ class Call:
             raise Refusal(403, decision.message, decision)
 
     def collections_allowing(self, operation: Operation) -> frozenset[str]:
-        """The paths of the collections where the caller may do ``operation``."""
-        ids = collections_allowing(self.requester, operation, self.snapshot)
-        return frozenset(self.snapshot.collections[cid].path for cid in ids)
+        """The paths of the collections where the caller may do ``operation`` (once per
+        call: a list asks it of every object)."""
+        paths = self._allowing.get(operation)
+        if paths is None:
+            ids = collections_allowing(self.requester, operation, self.snapshot)
+            paths = frozenset(self.snapshot.collections[cid].path for cid in ids)
+            self._allowing[operation] = paths
+        return paths
 
     def narrow_to_label(self, label: str) -> bool:
         """Ask the engine for only the objects carrying ``label`` (``key=value``), on
@@ -250,9 +256,10 @@ class Call:
         request.head.start_line = f"{request.method} {request.target} {request.version}"
 
     def visible(self, kind: str, obj: dict[str, Any]) -> bool:
+        """Whether the caller may view this listed or inspected object."""
         if self.is_admin:
             return True
-        return self.may(KINDS[kind][0], collection_of(kind, obj, self.snapshot))
+        return collection_of(kind, obj, self.snapshot) in self.collections_allowing(KINDS[kind][0])
 
     # -- objects -------------------------------------------------------------------------------
 

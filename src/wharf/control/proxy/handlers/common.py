@@ -12,7 +12,6 @@ from wharf.control.resources import (
     KINDS,
     ROOT,
     STACK_LABEL,
-    collection_of,
     labels_of,
 )
 
@@ -39,10 +38,9 @@ def filter_list(call: Call, kind: str) -> None:
     ):
         return
     limit = call.take_limit() if kind == "containers" else None
-    snapshot = call.snapshot
 
     def visible(obj: dict[str, Any]) -> bool:
-        return collection_of(kind, obj, snapshot) in allowed
+        return call.visible(kind, obj)
 
     async def keep_visible(items: Any) -> Any:
         if not isinstance(items, list):
