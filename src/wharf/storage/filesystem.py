@@ -67,10 +67,13 @@ class FilesystemWriter:
         if size >= THREAD_WRITE_BYTES:
             # Copying a megabyte into the page cache can wait on writeback: on a worker
             # thread, so the loop goes on receiving meanwhile.
-            await anyio.to_thread.run_sync(write_all, self._fd, chunks)
+            await anyio.to_thread.run_sync(self.write_blocking, *chunks)
         else:
-            write_all(self._fd, chunks)
-        self._size += size
+            self.write_blocking(*chunks)
+
+    def write_blocking(self, *chunks: bytes) -> None:
+        write_all(self._fd, chunks)
+        self._size += sum(len(chunk) for chunk in chunks)
 
     async def sync(self) -> None:
         await anyio.to_thread.run_sync(os.fdatasync, self._fd)

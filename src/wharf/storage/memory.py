@@ -22,6 +22,9 @@ class MemoryWriter:
         return len(self._buf)
 
     async def write(self, *chunks: bytes) -> None:
+        self.write_blocking(*chunks)
+
+    def write_blocking(self, *chunks: bytes) -> None:
         for chunk in chunks:
             self._buf.extend(chunk)
 

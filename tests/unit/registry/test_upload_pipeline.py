@@ -6,6 +6,8 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import os
+import threading
+import time
 
 import pytest
 
@@ -19,6 +21,7 @@ class SlowWriter:
         self.delay = delay
         self.data = bytearray()
         self.writes_in_progress = 0
+        self.started = threading.Event()
 
     @property
     def size(self) -> int:
@@ -27,6 +30,14 @@ class SlowWriter:
     async def write(self, *chunks: bytes) -> None:
         self.writes_in_progress += 1
         await asyncio.sleep(self.delay)
+        for chunk in chunks:
+            self.data += chunk
+        self.writes_in_progress -= 1
+
+    def write_blocking(self, *chunks: bytes) -> None:
+        self.writes_in_progress += 1
+        self.started.set()
+        time.sleep(self.delay)
         for chunk in chunks:
             self.data += chunk
         self.writes_in_progress -= 1
@@ -66,13 +77,38 @@ async def test_every_byte_is_hashed_and_written_in_order(batch_size: int) -> Non
     assert hasher.hexdigest() == hashlib.sha256(expected).hexdigest()
 
 
-async def test_a_failed_batch_leaves_no_write_running_after_abandon() -> None:
-    writer = SlowWriter(delay=0.2)
+async def test_a_batch_that_cannot_be_hashed_is_not_written() -> None:
+    writer = SlowWriter()
     pipeline = ReceivePipeline(writer, FailingHasher())
     first, second = _batches(2, PIPELINE_BATCH)
-    await pipeline.push(first, PIPELINE_BATCH)  # hashing fails on its thread; writing is slow
+    await pipeline.push(first, PIPELINE_BATCH)  # hashing fails on its thread
     with pytest.raises(OSError, match="hashing failed"):
         await pipeline.push(second, PIPELINE_BATCH)
     await pipeline.abandon()
+    assert writer.data == b""
+
+
+async def test_a_cancelled_upload_leaves_no_write_running_after_abandon() -> None:
+    # A client that hangs up cancels the request's task while a batch is still being
+    # written: abandon must wait for that thread, whose file the caller closes next.
+    writer = SlowWriter(delay=0.3)
+    pipeline = ReceivePipeline(writer, hashlib.sha256())
+    first, second = _batches(2, PIPELINE_BATCH)
+    written_when_abandoned: list[int] = []
+
+    async def upload() -> None:
+        try:
+            await pipeline.push(first, PIPELINE_BATCH)
+            await pipeline.push(second, PIPELINE_BATCH)  # waits for the first write
+        except asyncio.CancelledError:
+            await pipeline.abandon()
+            written_when_abandoned.append(len(writer.data))
+            raise
+
+    task = asyncio.create_task(upload())
+    await asyncio.to_thread(writer.started.wait, 5)
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    assert written_when_abandoned == [PIPELINE_BATCH]
     assert writer.writes_in_progress == 0
-    assert bytes(writer.data) == b"".join(first)
