@@ -336,3 +336,40 @@ def test_10_admin_workloads_avoid_managers(world: World) -> None:
     )
     time.sleep(1)
     assert "m1" not in world.task_nodes("admin-svc")
+
+
+def test_11_images_are_the_union_of_every_nodes(world: World) -> None:
+    """``docker images`` shows every node's images, an image several nodes have once;
+    one that only a worker has can be inspected, and ``docker rmi`` removes a name from
+    every node holding it."""
+    cluster, admin = world.cluster, world.bundles["carol"]
+    m1 = cluster.host("m1")
+    m1.docker("tag", IMAGE, "everywhere:1")
+    saved = subprocess.run(
+        ["docker", "-H", m1.engine, "save", "everywhere:1"], check=True, capture_output=True
+    ).stdout
+    for host in cluster.workers:  # the same image (same ID) on every node, as after a pull
+        subprocess.run(
+            ["docker", "-H", host.engine, "load"], input=saved, check=True, capture_output=True
+        )
+    for node in ("w2", "w3"):
+        cluster.host(node).docker("tag", "everywhere:1", "on-w2-and-w3:1")
+    cluster.host("w3").docker("tag", IMAGE, "only-on-w3:1")
+
+    listed = admin.ok("images", "--format", "{{.Repository}}:{{.Tag}}").split()
+    assert {"only-on-w3:1", "on-w2-and-w3:1", "everywhere:1"} <= set(listed)
+    assert listed.count("everywhere:1") == 1
+
+    w3_box = cluster.host("w3").docker("image", "inspect", IMAGE, "--format", "{{.Id}}")
+    found = admin.ok("image", "inspect", "only-on-w3:1", "--format", "{{.Id}}")
+    assert found.strip() == w3_box.stdout.strip()
+
+    admin.ok("rmi", "on-w2-and-w3:1")
+    for node in ("w2", "w3"):
+        gone = cluster.host(node).docker("image", "inspect", "on-w2-and-w3:1", check=False)
+        assert gone.returncode != 0
+    assert "on-w2-and-w3:1" not in admin.ok("images", "--format", "{{.Repository}}:{{.Tag}}")
+    refused(admin, "image", "inspect", "on-w2-and-w3:1")  # gone everywhere: not found
+
+    # Users without Image View on / still see no images at all.
+    assert world.bundles["alice"].ok("images", "-q").split() == []

@@ -146,6 +146,15 @@ class Engine:
             ) from exc
         return self._json(response)
 
+    async def delete(self, path: str, **params: Any) -> Any:
+        try:
+            response = await self.client.delete(path, params=params or None)
+        except httpx.TransportError as exc:
+            raise EngineUnreachable(
+                502, f"the engine at {self.address} is unreachable: {exc}"
+            ) from exc
+        return self._json(response)
+
     @staticmethod
     def _json(response: httpx.Response) -> Any:
         if response.status_code == 404:

@@ -80,20 +80,36 @@ class EngineSet:
     def remember(self, kind: str, ident: str, engine: Engine) -> None:
         self._located[(kind, ident)] = (engine, time.monotonic() + LOCATION_TTL)
 
-    async def other_containers(self, params: dict[str, str]) -> list[Any]:
-        """Containers of every node engine but the manager (whose list the request
-        itself returns)."""
+    async def other_lists(self, path: str, params: dict[str, str]) -> list[Any]:
+        """The list at ``path`` (``/containers/json``, ``/images/json``) from every node
+        engine but the manager (whose list the request itself returns), concatenated; a
+        node that does not answer contributes nothing."""
         others = [e for e in self.all() if e is not self.manager]
 
         async def one(engine: Engine) -> list[Any]:
             try:
-                found = await engine.get("/containers/json", **params)
+                found = await engine.get(path, **params)
             except EngineError:
                 return []
             return found if isinstance(found, list) else []
 
         lists = await asyncio.gather(*(one(e) for e in others))
-        return [c for found in lists for c in found]
+        return [item for found in lists for item in found]
+
+    async def holders(self, kind: str, ident: str) -> list[Engine]:
+        """Every engine that knows ``ident`` (an image is on each node that pulled it),
+        the manager first; nodes that do not answer are left out."""
+        engines = self.all()
+
+        async def holds(engine: Engine) -> bool:
+            try:
+                await engine.inspect(kind, ident)
+            except EngineError:
+                return False
+            return True
+
+        found = await asyncio.gather(*(holds(e) for e in engines))
+        return [engine for engine, holding in zip(engines, found, strict=True) if holding]
 
     async def least_busy(self, hostnames: list[str]) -> Engine | None:
         """Spread containers: the candidate engine running the fewest."""

@@ -20,6 +20,17 @@ from wharf.control.resources import (
 NARROWED_BY_ENGINE = frozenset({"containers", "services", "secrets", "configs"})
 
 
+def newest_first(items: list[Any]) -> None:
+    """Sort a merged list of several engines' containers or images as one engine
+    would answer: newest (``Created``) first."""
+
+    def created(item: Any) -> int:
+        value = item.get("Created") if isinstance(item, dict) else None
+        return value if isinstance(value, int) else 0
+
+    items.sort(key=created, reverse=True)
+
+
 def filter_list(call: Call, kind: str) -> None:
     """Lists show only what the caller may view. Who may view the root collection sees
     everything. Who may view exactly one collection gets the engine's list narrowed to

@@ -8,7 +8,12 @@ from typing import Any
 from wharf.access.operations import Operation, SubOption
 from wharf.control.engine import EngineError
 from wharf.control.proxy.call import Call, Refusal, not_found
-from wharf.control.proxy.handlers.common import filter_list, label_new_volume, stack_collection
+from wharf.control.proxy.handlers.common import (
+    filter_list,
+    label_new_volume,
+    newest_first,
+    stack_collection,
+)
 from wharf.control.resources import ACCESS_LABEL
 from wharf.control.scheduling import check_container_placement
 from wharf.control.specs import container_needs
@@ -57,17 +62,13 @@ async def list_containers(call: Call, m: re.Match[str]) -> None:
     async def everywhere(items: Any) -> Any:
         if isinstance(items, list):
             seen = {c.get("Id") for c in items if isinstance(c, dict)}
-            items += [c for c in await engines.other_containers(params) if c.get("Id") not in seen]
-            items.sort(key=_created, reverse=True)
+            others = await engines.other_lists("/containers/json", params)
+            items += [c for c in others if c.get("Id") not in seen]
+            newest_first(items)
         items = await visible_only(items) if visible_only is not None else items
         return items[:limit] if limit is not None and isinstance(items, list) else items
 
     call.response_filter = everywhere
-
-
-def _created(container: Any) -> int:
-    created = container.get("Created") if isinstance(container, dict) else None
-    return created if isinstance(created, int) else 0
 
 
 async def create(call: Call, m: re.Match[str]) -> None:
