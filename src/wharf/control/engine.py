@@ -129,26 +129,18 @@ class Engine:
                 writer.close()
 
     async def get(self, path: str, **params: Any) -> Any:
-        try:
-            response = await self.client.get(path, params=params or None)
-        except httpx.TransportError as exc:
-            raise EngineUnreachable(
-                502, f"the engine at {self.address} is unreachable: {exc}"
-            ) from exc
-        return self._json(response)
+        return await self._call("GET", path, None, params)
 
     async def post(self, path: str, body: Any = None, **params: Any) -> Any:
-        try:
-            response = await self.client.post(path, json=body, params=params or None)
-        except httpx.TransportError as exc:
-            raise EngineUnreachable(
-                502, f"the engine at {self.address} is unreachable: {exc}"
-            ) from exc
-        return self._json(response)
+        return await self._call("POST", path, body, params)
 
     async def delete(self, path: str, **params: Any) -> Any:
+        return await self._call("DELETE", path, None, params)
+
+    async def _call(self, method: str, path: str, body: Any, params: dict[str, Any]) -> Any:
+        """One request of Wharf's own (not a forwarded one); the answer's JSON."""
         try:
-            response = await self.client.delete(path, params=params or None)
+            response = await self.client.request(method, path, json=body, params=params or None)
         except httpx.TransportError as exc:
             raise EngineUnreachable(
                 502, f"the engine at {self.address} is unreachable: {exc}"
