@@ -207,6 +207,10 @@ class Cluster:
             host.enter(
                 "dockerd",
                 "--iptables=false",
+                # Wharf's registry, reached over plain HTTP at the machine's side of the
+                # bridge (``SUBNET.1``), for pulls through the control plane.
+                "--insecure-registry",
+                f"{SUBNET}.0/24",
                 "-H",
                 "unix:///var/run/docker.sock",
                 "-H",

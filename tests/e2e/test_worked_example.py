@@ -8,6 +8,7 @@ workload ran is checked on the node engines directly.
 
 from __future__ import annotations
 
+import base64
 import json
 import os
 import subprocess
@@ -15,13 +16,14 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import httpx
 import pytest
 
 from tests.common.bundles import ClientBundle, download_bundle, login
 from tests.common.procs import free_port, short_tmpdir, wait_for
-from tests.e2e.cluster import Cluster
+from tests.e2e.cluster import SUBNET, Cluster
 
 pytestmark = pytest.mark.e2e
 IMAGE = "box:1"
@@ -78,7 +80,7 @@ def world(cluster: Cluster) -> Iterator[World]:
             "--data-dir",
             str(root / "data"),  # type: ignore[attr-defined]
             "--listen",
-            f"127.0.0.1:{port}",
+            f"0.0.0.0:{port}",  # the registry is pulled from by the nodes' engines too
             "--docker-listen",
             f"127.0.0.1:{docker_port}",
             "--engine",
@@ -373,3 +375,35 @@ def test_11_images_are_the_union_of_every_nodes(world: World) -> None:
 
     # Users without Image View on / still see no images at all.
     assert world.bundles["alice"].ok("images", "-q").split() == []
+
+
+def test_12_docker_pull_pulls_on_every_node(world: World) -> None:
+    """As in UCP, ``docker pull`` through the control plane leaves the image on every
+    node; a node that cannot pull fails the pull and is named."""
+    cluster, carol = world.cluster, world.bundles["carol"]
+    registry = f"{SUBNET}.1:{urlsplit(world.base).port}"
+    image = f"{registry}/carol/pulled:1"
+    auth = base64.b64encode(b"carol:carol-password").decode()
+    config = Path(carol.env["DOCKER_CONFIG"]) / "config.json"
+    settings = json.loads(config.read_text()) if config.exists() else {}
+    settings.setdefault("auths", {})[registry] = {"auth": auth}
+    config.write_text(json.dumps(settings))
+
+    # Put the image into Wharf's registry from m1's engine, then off every node.
+    m1 = cluster.host("m1")
+    m1.docker("tag", IMAGE, image)
+    subprocess.run(
+        ["docker", "--config", str(config.parent), "-H", m1.engine, "push", image],
+        check=True,
+        capture_output=True,
+    )
+    m1.docker("rmi", image)
+
+    carol.ok("pull", image)
+    missing = [
+        h.name for h in cluster.hosts if h.docker("image", "inspect", image, check=False).returncode
+    ]
+    assert missing == []
+
+    err = refused(carol, "pull", f"{registry}/carol/never-pushed:1")
+    assert "on node" in err and "never-pushed" in err

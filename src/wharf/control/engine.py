@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import time
 from collections import deque
 from typing import Any
@@ -34,6 +35,8 @@ INSPECT_PATHS = {
 }
 
 
+# A pull may go quiet for a while (a large layer extracting) but not for this long.
+PULL_TIMEOUT = httpx.Timeout(60.0, read=600.0)
 # Connections opened ahead of need, waiting for a forwarded request: opening one costs a
 # quarter of a millisecond on the request's path otherwise. A spare older than this is
 # closed rather than used, well before any engine would time an idle connection out.
@@ -137,6 +140,27 @@ class Engine:
     async def delete(self, path: str, **params: Any) -> Any:
         return await self._call("DELETE", path, None, params)
 
+    async def pull(self, params: dict[str, str], registry_auth: str | None) -> None:
+        """Pull an image (``POST /images/create?fromImage=…``) to the end. The engine
+        answers 200 at once and reports a failure inside its progress stream, so the
+        stream is read through and its first error raised."""
+        headers = {"X-Registry-Auth": registry_auth} if registry_auth else {}
+        try:
+            async with self.client.stream(
+                "POST", "/images/create", params=params, headers=headers, timeout=PULL_TIMEOUT
+            ) as response:
+                if response.status_code >= 400:
+                    await response.aread()
+                    self._json(response)
+                async for line in response.aiter_lines():
+                    error = _stream_error(line)
+                    if error is not None:
+                        raise EngineError(500, error)
+        except httpx.TransportError as exc:
+            raise EngineUnreachable(
+                502, f"the engine at {self.address} is unreachable: {exc}"
+            ) from exc
+
     async def _call(self, method: str, path: str, body: Any, params: dict[str, Any]) -> Any:
         """One request of Wharf's own (not a forwarded one); the answer's JSON."""
         try:
@@ -172,6 +196,18 @@ class Engine:
     async def close(self) -> None:
         self._close_spares()
         await self.client.aclose()
+
+
+def _stream_error(line: str) -> str | None:
+    """The error a line of a progress stream reports (``{"error": …}``), if any."""
+    if '"error' not in line:
+        return None
+    try:
+        message = json.loads(line)
+    except ValueError:
+        return None
+    error = message.get("error") if isinstance(message, dict) else None
+    return str(error) if error else None
 
 
 def _message(response: httpx.Response) -> str:

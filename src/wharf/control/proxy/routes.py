@@ -49,7 +49,7 @@ ROUTES: list[Route] = [
     _r("POST GET", rf"/exec/{ID}/(?P<what>start|resize|json)", containers.exec_instance),
     # images
     _r("GET", r"/images/json", images.list_images),
-    _r("POST", r"/images/create", images.simple(Op.IMAGE_CREATE)),
+    _r("POST", r"/images/create", images.create),
     _r("POST", r"/images/load", images.simple(Op.IMAGE_LOAD)),
     _r("GET", r"/images/get", images.simple(Op.IMAGE_EXPORT)),
     _r("GET", r"/images/search", images.simple(Op.IMAGE_SEARCH)),

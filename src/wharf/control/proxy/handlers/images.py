@@ -4,6 +4,7 @@ one image goes to a node that has it; ``docker rmi`` removes it from every node.
 
 from __future__ import annotations
 
+import asyncio
 import re
 from typing import Any
 from urllib.parse import quote
@@ -62,6 +63,28 @@ def merge_images(images: list[Any]) -> list[Any]:
         if all(isinstance(c, int) and c >= 0 for c in counts):
             seen["Containers"] = counts[0] + counts[1]  # type: ignore[operator]
     return list(merged.values())
+
+
+async def create(call: Call, m: re.Match[str]) -> None:
+    """``docker pull`` pulls on every node (as in UCP): the other nodes first, side by
+    side, then the request itself goes to the manager, whose progress the client sees.
+    A node that cannot pull stops it with its reason, naming the node. An import
+    (``fromSrc``) stays on the manager."""
+    call.require(Op.IMAGE_CREATE, ROOT)
+    engines = call.engines
+    params = {k: v[-1] for k, v in call.request.query.items()}
+    if engines is None or not engines.multi or not params.get("fromImage"):
+        return
+    others = [(node, e) for node, e in engines.nodes.items() if e is not engines.manager]
+    auth = call.request.head.get("x-registry-auth")
+    outcomes = await asyncio.gather(
+        *(engine.pull(params, auth) for _, engine in others), return_exceptions=True
+    )
+    for (node, _), outcome in zip(others, outcomes, strict=True):
+        if isinstance(outcome, EngineError):
+            raise Refusal(outcome.status, f"on node {node}: {outcome.message}")
+        if isinstance(outcome, BaseException):
+            raise outcome
 
 
 async def _on_a_holder(call: Call, name: str) -> None:
