@@ -151,7 +151,7 @@ class Engine:
             ) as response:
                 if response.status_code >= 400:
                     await response.aread()
-                    self._json(response)
+                    self._json(response)  # raises the engine's error
                 async for line in response.aiter_lines():
                     error = _stream_error(line)
                     if error is not None:

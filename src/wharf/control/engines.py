@@ -46,9 +46,11 @@ class EngineSet:
         return bool(self.nodes)
 
     def all(self) -> list[Engine]:
-        engines = [self.manager]
-        engines += [e for e in self.nodes.values() if e is not self.manager]
-        return engines
+        return [self.manager, *self.others().values()]
+
+    def others(self) -> dict[str, Engine]:
+        """The node engines but the manager's, by node name."""
+        return {name: e for name, e in self.nodes.items() if e is not self.manager}
 
     def for_hostname(self, hostname: str) -> Engine | None:
         return self.nodes.get(hostname)
@@ -84,7 +86,7 @@ class EngineSet:
         """The list at ``path`` (``/containers/json``, ``/images/json``) from every node
         engine but the manager (whose list the request itself returns), concatenated; a
         node that does not answer contributes nothing."""
-        others = [e for e in self.all() if e is not self.manager]
+        others = list(self.others().values())
 
         async def one(engine: Engine) -> list[Any]:
             try:

@@ -76,6 +76,12 @@ class Request:
         return values[-1] if values else default
 
     @property
+    def params(self) -> dict[str, str]:
+        """Each query parameter's last value (as the engine reads them): what Wharf
+        passes on when it repeats a request to other node engines."""
+        return {name: values[-1] for name, values in self.query.items()}
+
+    @property
     def keep_alive(self) -> bool:
         connection = (self.head.get("connection") or "").lower()
         if self.version == "HTTP/1.0":

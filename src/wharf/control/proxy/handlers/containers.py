@@ -56,7 +56,7 @@ async def list_containers(call: Call, m: re.Match[str]) -> None:
     limit = call.take_limit()  # (None if the filter took it: it applies it itself)
     visible_only = call.response_filter
     call.raw_filter = None  # merging needs the objects
-    params = {k: v[-1] for k, v in call.request.query.items()}
+    params = call.request.params
     engines = call.engines
 
     async def everywhere(items: Any) -> Any:

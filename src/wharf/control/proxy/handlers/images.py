@@ -31,7 +31,7 @@ async def list_images(call: Call, m: re.Match[str]) -> None:
         return
     if call.engines is None or not call.engines.multi:
         return
-    params = {k: v[-1] for k, v in call.request.query.items()}
+    params = call.request.params
     engines = call.engines
 
     async def everywhere(items: Any) -> Any:
@@ -40,7 +40,6 @@ async def list_images(call: Call, m: re.Match[str]) -> None:
             newest_first(items)
         return items
 
-    call.raw_filter = None
     call.response_filter = everywhere
 
 
@@ -72,15 +71,15 @@ async def create(call: Call, m: re.Match[str]) -> None:
     (``fromSrc``) stays on the manager."""
     call.require(Op.IMAGE_CREATE, ROOT)
     engines = call.engines
-    params = {k: v[-1] for k, v in call.request.query.items()}
+    params = call.request.params
     if engines is None or not engines.multi or not params.get("fromImage"):
         return
-    others = [(node, e) for node, e in engines.nodes.items() if e is not engines.manager]
+    others = engines.others()
     auth = call.request.head.get("x-registry-auth")
     outcomes = await asyncio.gather(
-        *(engine.pull(params, auth) for _, engine in others), return_exceptions=True
+        *(engine.pull(params, auth) for engine in others.values()), return_exceptions=True
     )
-    for (node, _), outcome in zip(others, outcomes, strict=True):
+    for node, outcome in zip(others, outcomes, strict=True):
         if isinstance(outcome, EngineError):
             raise Refusal(outcome.status, f"on node {node}: {outcome.message}")
         if isinstance(outcome, BaseException):
@@ -118,7 +117,7 @@ async def remove(call: Call, m: re.Match[str]) -> None:
     holders = await call.engines.holders("images", name)
     if not holders:
         return
-    params = {k: v[-1] for k, v in call.request.query.items()}
+    params = call.request.params
     names = {engine: node for node, engine in call.engines.nodes.items()}
     for engine in holders[1:]:
         try:
