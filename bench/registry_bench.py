@@ -30,6 +30,7 @@ import re
 import shutil
 import signal
 import socket
+import statistics
 import struct
 import subprocess
 import sys
@@ -43,6 +44,8 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
+
+from pagecache_probe import run_mode  # bench/ is on sys.path when this script runs
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 REFERENCE_BIN = "/usr/bin/docker-registry"
@@ -707,7 +710,9 @@ class Bench:
         self.wharf_version = wharf_version(args.wharf_rev)
         if args.wharf_rev:
             self.wharf.source = export_revision(args.wharf_rev, self.workdir / "wharf-src")
-        self.servers = (self.ref, self.wharf)
+        self.servers = (
+            (self.wharf, self.ref) if args.order == "wharf-first" else (self.ref, self.wharf)
+        )
         self.results: list[Result] = []
         self.memory: dict[str, Any] = {}
         self.extra: dict[str, Any] = {}
@@ -1268,6 +1273,9 @@ def environment(wharf: str) -> dict[str, str]:
     import uvloop
 
     wrk_v = _cmd_output([WRK_BIN, "-v"]).splitlines()
+    with tempfile.TemporaryDirectory(prefix="pcprobe", dir="/tmp") as tmp:
+        fresh = statistics.median(run_mode(Path(tmp), "keep", 8, 256))
+        reused = statistics.median(run_mode(Path(tmp), "reuse", 8, 256))
     return {
         "nproc": str(os.cpu_count()),
         "memory": f"{mem_kib / 1024 / 1024:.1f} GiB",
@@ -1280,6 +1288,8 @@ def environment(wharf: str) -> dict[str, str]:
         "reference": _cmd_output([REFERENCE_BIN, "--version"]),
         "skopeo": _cmd_output([SKOPEO_BIN, "--version"]),
         "wrk": wrk_v[0] if wrk_v else "?",
+        "pagecache_fresh": f"{fresh:,.0f}",
+        "pagecache_reused": f"{reused:,.0f}",
     }
 
 
@@ -1289,6 +1299,12 @@ def fmt(x: float) -> str:
     if x >= 100:
         return f"{x:,.0f}"
     return f"{x:,.1f}"
+
+
+ORDER_TEXT = {
+    "ref-first": "the reference first, then on Wharf",
+    "wharf-first": "Wharf first, then on the reference (`--order wharf-first`)",
+}
 
 
 def render_markdown(
@@ -1313,12 +1329,17 @@ def render_markdown(
         f"- Reference: {env['reference']}; filesystem storage, delete enabled, "
         "`cache.blobdescriptor: inmemory` (as Debian ships it), log level error, access log off.",
         f"- Tools: {env['skopeo']}; {env['wrk']}.",
+        f"- Page cache (`bench/pagecache_probe.py`, median of 8 x 256 MiB): writes into memory "
+        f"not used before {env['pagecache_fresh']} MiB/s, into just-freed memory "
+        f"{env['pagecache_reused']} MiB/s. Every push writes into fresh memory (both servers "
+        "keep what they store), so on a VM that hands free memory back to its host the copy "
+        "into the page cache is a large part of a push's cost; see the analysis below.",
         "- Auth: Wharf requests carry a Bearer token (one per repository, `pull,push`, from "
         "`/auth/token`, fetched outside the timed regions); **the reference runs without any "
         "auth**, so it does no token verification at all.",
         "- Client: Python, raw non-blocking sockets on uvloop, HTTP/1.1 keep-alive, one "
         "connection per concurrent worker; blob digests are computed before the clock starts. "
-        "Every workload runs on the reference first, then on Wharf, after `sync`. Data is "
+        f"Every workload runs on {ORDER_TEXT[bench.args.order]}, after `sync`. Data is "
         "random and different for every push workload (no deduplication shortcuts).",
         "- MiB/s counts blob bytes; blobs/s counts whole uploads (POST + PUT); req/s counts "
         "requests. Chunked pushes are POST, PATCHes with `Content-Range`, then PUT `?digest=`.",
@@ -1460,6 +1481,12 @@ def main(argv: list[str] | None = None) -> int:
         metavar="REV",
         help="benchmark this committed revision of Wharf (exported with git "
         "archive) instead of the working tree's src/",
+    )
+    ap.add_argument(
+        "--order",
+        choices=("ref-first", "wharf-first"),
+        default="ref-first",
+        help="which server gets each workload first",
     )
     ap.add_argument("--keep", action="store_true", help="keep the temporary data directory")
     args = ap.parse_args(argv)
