@@ -341,6 +341,16 @@ def machine_busy_seconds() -> float:
     return (user + nice + system + irq + softirq) / os.sysconf("SC_CLK_TCK")
 
 
+def disk_read_mib() -> float:
+    """MiB the whole machine has read from block devices (``pgpgin``, in KiB): a pull
+    that reads from disk, not the page cache, shows here."""
+    with open("/proc/vmstat") as f:
+        for line in f:
+            if line.startswith("pgpgin "):
+                return int(line.split()[1]) / 1024
+    return float("nan")
+
+
 def client_cpu_seconds() -> float:
     """This process plus its waited-for children (wrk, skopeo)."""
     t = os.times()
@@ -675,7 +685,7 @@ class Result:
     target: str  # e.g. ">= 2x", ">= 3000 req/s", "" for none
     note: str = ""
     # CPU seconds spent during each server's run: {"reference": {"server": s, "client": s,
-    # "wall": s}, "wharf": {...}}
+    # "wall": s, "disk_read_mib": MiB}, "wharf": {...}}
     cpu: dict[str, dict[str, float]] = field(default_factory=dict)
 
     @property
@@ -753,15 +763,16 @@ class Bench:
                 profiler = self.start_profiler(key)
             try:
                 s0, c0 = process_tree_cpu_seconds(server.pid), client_cpu_seconds()
-                m0, w0 = machine_busy_seconds(), time.monotonic()
+                m0, w0, d0 = machine_busy_seconds(), time.monotonic(), disk_read_mib()
                 figures[server.name] = await run(server)
                 s1, c1 = process_tree_cpu_seconds(server.pid), client_cpu_seconds()
-                m1, w1 = machine_busy_seconds(), time.monotonic()
+                m1, w1, d1 = machine_busy_seconds(), time.monotonic(), disk_read_mib()
                 cpu[server.name] = {
                     "server": s1 - s0,
                     "client": c1 - c0,
                     "other": max(0.0, (m1 - m0) - (s1 - s0) - (c1 - c0)),
                     "wall": w1 - w0,
+                    "disk_read_mib": d1 - d0,
                 }
             finally:
                 if profiler is not None:
@@ -780,7 +791,8 @@ class Bench:
         self.results.append(res)
         self.log(
             f"{group:9} {workload:34} c={concurrency}  ref {res.reference:10.1f} {unit}  "
-            f"wharf {res.wharf:10.1f} {unit}  ratio {res.ratio:5.2f}"
+            f"wharf {res.wharf:10.1f} {unit}  ratio {res.ratio:5.2f}  disk reads ref "
+            f"{cpu['reference']['disk_read_mib']:.0f} / wharf {cpu['wharf']['disk_read_mib']:.0f} MiB"
         )
         return res
 
