@@ -377,21 +377,17 @@ def test_11_images_are_the_union_of_every_nodes(world: World) -> None:
     assert world.bundles["alice"].ok("images", "-q").split() == []
 
 
-def test_12_docker_pull_pulls_on_every_node(world: World) -> None:
-    """As in UCP, ``docker pull`` through the control plane leaves the image on every
-    node; a node that cannot pull fails the pull and is named."""
-    cluster, carol = world.cluster, world.bundles["carol"]
-    registry = f"{SUBNET}.1:{urlsplit(world.base).port}"
-    image = f"{registry}/carol/pulled:1"
+def _push_from_m1(world: World, image: str) -> None:
+    """Push ``image`` (already on m1) to Wharf's registry as carol, with her credentials
+    also in her bundle's client configuration, then remove it from m1."""
+    registry = image.split("/", 1)[0]
+    carol = world.bundles["carol"]
     auth = base64.b64encode(b"carol:carol-password").decode()
     config = Path(carol.env["DOCKER_CONFIG"]) / "config.json"
     settings = json.loads(config.read_text()) if config.exists() else {}
     settings.setdefault("auths", {})[registry] = {"auth": auth}
     config.write_text(json.dumps(settings))
-
-    # Put the image into Wharf's registry from m1's engine, then off every node.
-    m1 = cluster.host("m1")
-    m1.docker("tag", IMAGE, image)
+    m1 = world.cluster.host("m1")
     subprocess.run(
         ["docker", "--config", str(config.parent), "-H", m1.engine, "push", image],
         check=True,
@@ -399,11 +395,57 @@ def test_12_docker_pull_pulls_on_every_node(world: World) -> None:
     )
     m1.docker("rmi", image)
 
-    carol.ok("pull", image)
+
+def _registry(world: World) -> str:
+    """Wharf's registry as the node engines reach it."""
+    return f"{SUBNET}.1:{urlsplit(world.base).port}"
+
+
+def test_12_docker_pull_pulls_on_every_node(world: World) -> None:
+    """As in UCP, ``docker pull`` through the control plane leaves the image on every
+    node, and the client sees each node's progress; a node that cannot pull fails the
+    pull and is named."""
+    cluster, carol = world.cluster, world.bundles["carol"]
+    image = f"{_registry(world)}/carol/pulled:1"
+    cluster.host("m1").docker("tag", IMAGE, image)
+    _push_from_m1(world, image)
+
+    progress = carol.ok("pull", image)
     missing = [
         h.name for h in cluster.hosts if h.docker("image", "inspect", image, check=False).returncode
     ]
     assert missing == []
+    for host in cluster.hosts:
+        assert f"{host.name}: Status: Downloaded newer image for {image}" in progress, progress
+        assert f"{host.name}: 1: Pulling from carol/pulled" in progress, progress
 
-    err = refused(carol, "pull", f"{registry}/carol/never-pushed:1")
+    err = refused(carol, "pull", f"{_registry(world)}/carol/never-pushed:1")
     assert "on node" in err and "never-pushed" in err
+
+
+def test_13_a_pull_that_fails_midway_names_every_node_it_failed_on(world: World) -> None:
+    """A layer that cannot be fetched fails each node's pull after its progress began:
+    the client still sees that progress, then one error naming every node, and exits
+    non-zero."""
+    cluster, carol = world.cluster, world.bundles["carol"]
+    image = f"{_registry(world)}/carol/broken:1"
+    m1 = cluster.host("m1")
+    m1.docker("run", "--network", "none", "--name", "breaker", IMAGE, "sh", "-c", "date > /stamp")
+    m1.docker("commit", "breaker", image)
+    m1.docker("rm", "breaker")
+    _push_from_m1(world, image)
+    with httpx.Client(base_url=world.base, auth=("carol", "carol-password"), timeout=30) as api:
+        manifest = api.get(
+            "/v2/carol/broken/manifests/1",
+            headers={"Accept": "application/vnd.docker.distribution.manifest.v2+json"},
+        )
+        assert manifest.status_code == 200, manifest.text
+        own_layer = manifest.json()["layers"][-1]["digest"]  # the committed one, nowhere else
+        gone = api.delete(f"/v2/carol/broken/blobs/{own_layer}")
+        assert gone.status_code == 202, gone.text
+
+    rc, out, err = carol.docker("pull", image)
+    assert rc != 0, out
+    for host in cluster.hosts:
+        assert f"{host.name}: 1: Pulling from carol/broken" in out, out
+        assert f"on node {host.name}: " in err, err

@@ -12,6 +12,7 @@ import contextlib
 import json
 import time
 from collections import deque
+from collections.abc import AsyncIterator
 from typing import Any
 from urllib.parse import quote, urlsplit
 
@@ -140,35 +141,34 @@ class Engine:
     async def delete(self, path: str, **params: Any) -> Any:
         return await self._call("DELETE", path, None, params)
 
-    async def pull(self, params: dict[str, str], registry_auth: str | None) -> None:
-        """Pull an image (``POST /images/create?fromImage=…``) to the end. The engine
-        answers 200 at once and reports a failure inside its progress stream, so the
-        stream is read through and its first error raised."""
+    async def start_pull(self, params: dict[str, str], registry_auth: str | None) -> PullProgress:
+        """Start pulling an image (``POST /images/create?fromImage=…``). Raises the
+        engine's error when it refuses at once (a bad reference, an unknown repository,
+        wrong credentials); later failures arrive inside the progress stream."""
         headers = {"X-Registry-Auth": registry_auth} if registry_auth else {}
+        request = self.client.build_request(
+            "POST", "/images/create", params=params, headers=headers, timeout=PULL_TIMEOUT
+        )
         try:
-            async with self.client.stream(
-                "POST", "/images/create", params=params, headers=headers, timeout=PULL_TIMEOUT
-            ) as response:
-                if response.status_code >= 400:
-                    await response.aread()
-                    self._json(response)  # raises the engine's error
-                async for line in response.aiter_lines():
-                    error = _stream_error(line)
-                    if error is not None:
-                        raise EngineError(500, error)
+            response = await self.client.send(request, stream=True)
         except httpx.TransportError as exc:
-            raise EngineUnreachable(
-                502, f"the engine at {self.address} is unreachable: {exc}"
-            ) from exc
+            raise _unreachable(self.address, exc) from exc
+        if response.status_code >= 400:
+            try:
+                await response.aread()
+            except httpx.TransportError as exc:
+                raise _unreachable(self.address, exc) from exc
+            finally:
+                await response.aclose()
+            self._json(response)  # raises the engine's error
+        return PullProgress(response, self.address)
 
     async def _call(self, method: str, path: str, body: Any, params: dict[str, Any]) -> Any:
         """One request of Wharf's own (not a forwarded one); the answer's JSON."""
         try:
             response = await self.client.request(method, path, json=body, params=params or None)
         except httpx.TransportError as exc:
-            raise EngineUnreachable(
-                502, f"the engine at {self.address} is unreachable: {exc}"
-            ) from exc
+            raise _unreachable(self.address, exc) from exc
         return self._json(response)
 
     @staticmethod
@@ -198,16 +198,33 @@ class Engine:
         await self.client.aclose()
 
 
-def _stream_error(line: str) -> str | None:
-    """The error a line of a progress stream reports (``{"error": …}``), if any."""
-    if '"error' not in line:
-        return None
-    try:
-        message = json.loads(line)
-    except ValueError:
-        return None
-    error = message.get("error") if isinstance(message, dict) else None
-    return str(error) if error else None
+class PullProgress:
+    """A pull under way on one engine: its progress messages as the engine sends them
+    (``{"status": …, "id": …, "progressDetail": …}``, or ``{"error": …}`` when it
+    fails). Close it to stop reading; the caller must, also when it stops early."""
+
+    def __init__(self, response: httpx.Response, address: str) -> None:
+        self._response = response
+        self._address = address
+
+    async def messages(self) -> AsyncIterator[dict[str, Any]]:
+        try:
+            async for line in self._response.aiter_lines():
+                try:
+                    message = json.loads(line) if line.strip() else None
+                except ValueError:
+                    continue
+                if isinstance(message, dict):
+                    yield message
+        except httpx.TransportError as exc:
+            raise _unreachable(self._address, exc) from exc
+
+    async def aclose(self) -> None:
+        await self._response.aclose()
+
+
+def _unreachable(address: str, exc: Exception) -> EngineUnreachable:
+    return EngineUnreachable(502, f"the engine at {address} is unreachable: {exc}")
 
 
 def _message(response: httpx.Response) -> str:

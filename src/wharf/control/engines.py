@@ -52,6 +52,12 @@ class EngineSet:
         """The node engines but the manager's, by node name."""
         return {name: e for name, e in self.nodes.items() if e is not self.manager}
 
+    def by_node(self) -> dict[str, Engine]:
+        """Every engine by node name, the manager's first (as ``manager`` when the node
+        list does not name it)."""
+        own = [name for name, engine in self.nodes.items() if engine is self.manager]
+        return {own[0] if own else "manager": self.manager, **self.others()}
+
     def for_hostname(self, hostname: str) -> Engine | None:
         return self.nodes.get(hostname)
 

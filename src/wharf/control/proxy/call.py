@@ -86,6 +86,7 @@ ResponseFilter = Callable[[Any], Awaitable[Any]]
 # the filtered body, or None to fall back to the ResponseFilter (ValueError: not JSON).
 RawFilter = Callable[[bytes], bytes | None]
 EventFilter = Callable[[dict[str, Any]], Awaitable[bool]]
+Responder = Callable[[asyncio.StreamWriter], Awaitable[int]]
 
 
 @dataclass
@@ -113,6 +114,9 @@ class Call:
     # goes to when it is not the manager.
     engines: EngineSet | None = None
     forward_engine: Engine | None = None
+    # Set when Wharf answers the request itself instead of forwarding it (a pull on
+    # every node): writes the whole response to the client, returns its status.
+    respond: Responder | None = None
     _decisions: dict[tuple[Operation, str, frozenset[SubOption]], Decision] = field(
         default_factory=dict, init=False, repr=False
     )

@@ -209,6 +209,12 @@ class DockerProxy:
             writer.write(json_response(413, {"message": str(exc)}))
             await writer.drain()
             return False
+        if call.respond is not None:
+            if call.body is None:
+                await discard(reader, framing)
+            status = await call.respond(writer)
+            self.audit.record(self._audit(call, True, status, "", started))
+            return True
         status, keep = await self._forward(call, reader, writer)
         self.audit.record(self._audit(call, True, status, "", started))
         return keep

@@ -4,7 +4,7 @@ one image goes to a node that has it; ``docker rmi`` removes it from every node.
 
 from __future__ import annotations
 
-import asyncio
+import functools
 import re
 from typing import Any
 from urllib.parse import quote
@@ -13,6 +13,7 @@ from wharf.access.operations import Operation, SubOption
 from wharf.control.engine import EngineError
 from wharf.control.proxy.call import Call, Refusal
 from wharf.control.proxy.handlers.common import newest_first
+from wharf.control.proxy.pulls import pull_everywhere
 from wharf.control.resources import ROOT
 
 Op = Operation
@@ -65,25 +66,16 @@ def merge_images(images: list[Any]) -> list[Any]:
 
 
 async def create(call: Call, m: re.Match[str]) -> None:
-    """``docker pull`` pulls on every node (as in UCP): the other nodes first, side by
-    side, then the request itself goes to the manager, whose progress the client sees.
-    A node that cannot pull stops it with its reason, naming the node. An import
-    (``fromSrc``) stays on the manager."""
+    """``docker pull`` pulls on every node (as in UCP), side by side, and the client sees
+    every node's progress (``control/proxy/pulls.py``). An import (``fromSrc``) stays on
+    the manager."""
     call.require(Op.IMAGE_CREATE, ROOT)
     engines = call.engines
     params = call.request.params
     if engines is None or not engines.multi or not params.get("fromImage"):
         return
-    others = engines.others()
     auth = call.request.head.get("x-registry-auth")
-    outcomes = await asyncio.gather(
-        *(engine.pull(params, auth) for engine in others.values()), return_exceptions=True
-    )
-    for node, outcome in zip(others, outcomes, strict=True):
-        if isinstance(outcome, EngineError):
-            raise Refusal(outcome.status, f"on node {node}: {outcome.message}")
-        if isinstance(outcome, BaseException):
-            raise outcome
+    call.respond = functools.partial(pull_everywhere, engines.by_node(), params, auth)
 
 
 async def _on_a_holder(call: Call, name: str) -> None:
