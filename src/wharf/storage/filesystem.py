@@ -67,13 +67,16 @@ class FilesystemWriter:
         if size >= THREAD_WRITE_BYTES:
             # Copying a megabyte into the page cache can wait on writeback: on a worker
             # thread, so the loop goes on receiving meanwhile.
-            await anyio.to_thread.run_sync(self.write_blocking, *chunks)
+            await anyio.to_thread.run_sync(self._write_sized, chunks, size)
         else:
-            self.write_blocking(*chunks)
+            self._write_sized(chunks, size)
 
     def write_blocking(self, *chunks: bytes) -> None:
+        self._write_sized(chunks, sum(len(chunk) for chunk in chunks))
+
+    def _write_sized(self, chunks: tuple[bytes, ...], size: int) -> None:
         write_all(self._fd, chunks)
-        self._size += sum(len(chunk) for chunk in chunks)
+        self._size += size
 
     async def sync(self) -> None:
         await anyio.to_thread.run_sync(os.fdatasync, self._fd)
