@@ -93,6 +93,11 @@ def list_upload_ids(session: Session) -> list[str]:
     return list(session.scalars(select(Upload.id)))
 
 
+def _failed(future: asyncio.Future[Any]) -> bool:
+    """Whether a finished background flush failed (and its failure is now seen)."""
+    return future.cancelled() or future.exception() is not None
+
+
 def _hash_all(hasher: Any, chunks: list[bytes]) -> None:
     for chunk in chunks:
         hasher.update(chunk)
@@ -158,6 +163,15 @@ class ReceivePipeline:
         if syncing is not None:
             await syncing
 
+    async def release(self) -> asyncio.Future[None] | None:
+        """Wait for the writes handed out but not for the background flush, which is
+        returned still running (or None): the end of a PATCH need not wait for the disk,
+        since the blob is made durable when the upload completes. The writer may be
+        closed meanwhile (a flush has its own descriptor)."""
+        await self._finish_batch()
+        syncing, self._syncing = self._syncing, None
+        return syncing
+
     async def abandon(self) -> None:
         """Wait for everything handed out, ignoring failures (the upload already failed)."""
         cancelled = False
@@ -182,6 +196,9 @@ class UploadService:
         self.driver = driver
         self.metrics = metrics
         self._hashes: dict[str, _HashState] = {}
+        # Background flushes still running after their PATCH was answered, by upload.
+        # A failed one stays here until the upload's next request learns of it.
+        self._flushing: dict[str, asyncio.Future[Any]] = {}
 
     async def start(self, repository: str, account_name: str) -> UploadStatus:
         """Record a new upload (refused if the push may not create ``repository``). Its
@@ -251,6 +268,7 @@ class UploadService:
     ) -> int:
         """Stream ``body`` onto the upload file; returns the new size. The last chunk of
         an upload (``final``) is made durable before the blob is published."""
+        await self._settle_flush(upload_id, wait=final)
         path = upload_data_path(upload_id)
         writer = await self.driver.writer(path, append=True)
         offset = writer.size
@@ -268,6 +286,7 @@ class UploadService:
         self._hashes.pop(upload_id, None)
         self.metrics.uploads_in_flight.inc()
         received = 0
+        flushing: asyncio.Future[None] | None = None
         pipeline = ReceivePipeline(writer, state.hasher if state is not None else None)
         batch: list[bytes] = []
         batch_size = 0
@@ -283,9 +302,11 @@ class UploadService:
                 received += batch_size
                 await pipeline.push(batch, batch_size)
                 batch, batch_size = [], 0
-            await pipeline.drain()
             if final:
+                await pipeline.drain()
                 await writer.commit()
+            else:
+                flushing = await pipeline.release()
         except BaseException:
             # A cut connection keeps what arrived (the client may resume from there).
             # The hash state may no longer match the file: drop it; completing the
@@ -303,7 +324,49 @@ class UploadService:
             if state is not None:
                 state.offset = writer.size
                 self._hashes[upload_id] = state
+            if flushing is not None:
+                self._flush_later(upload_id, flushing)
         return writer.size
+
+    def _flush_later(self, upload_id: str, flushing: asyncio.Future[Any]) -> None:
+        """Let a PATCH's last background flush finish after the PATCH is answered. The
+        upload's later PATCHes do not wait for it either; completing the upload does
+        (``_settle_flush``), before its own final flush."""
+        earlier = self._flushing.get(upload_id)
+        if earlier is not None:
+            if earlier.done() and _failed(earlier):
+                return  # the upload is already lost; its next request says so
+            if not earlier.done():
+                flushing = asyncio.gather(earlier, flushing)  # fails if either does
+        self._flushing[upload_id] = flushing
+
+        def forget(done: asyncio.Future[Any]) -> None:
+            if not _failed(done) and self._flushing.get(upload_id) is done:
+                del self._flushing[upload_id]
+
+        flushing.add_done_callback(forget)
+
+    async def _settle_flush(self, upload_id: str, *, wait: bool) -> None:
+        """Learn how the flushes the upload's earlier PATCHes left running went: wait for
+        them (``wait``, before completing the upload), or look only at those already
+        over. If one failed, the bytes it covered may never reach the disk, and a later
+        flush through another descriptor would not report it: the upload is discarded
+        and must start again."""
+        flushing = self._flushing.get(upload_id)
+        if flushing is None or not (wait or flushing.done()):
+            return
+        await asyncio.wait([flushing])
+        if self._flushing.get(upload_id) is flushing:
+            del self._flushing[upload_id]
+        if not _failed(flushing):
+            return
+        error = None if flushing.cancelled() else flushing.exception()
+        await self._discard(upload_id)
+        raise RegistryError(
+            ErrorCode.BLOB_UPLOAD_INVALID,
+            f"the upload's data could not be written to disk ({error or 'interrupted'}); "
+            "it was discarded: start the upload again",
+        )
 
     async def complete(
         self,
@@ -382,6 +445,9 @@ class UploadService:
 
     async def _discard(self, upload_id: str) -> None:
         self._hashes.pop(upload_id, None)
+        flushing = self._flushing.pop(upload_id, None)
+        if flushing is not None:
+            await asyncio.wait([flushing])  # its descriptor is closed when it ends
         await self._remove_dir(upload_id)
         await self.db.write(_delete_upload_row, upload_id)
 

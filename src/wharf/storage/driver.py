@@ -5,7 +5,7 @@ segments; a driver never interprets them.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable
 from dataclasses import dataclass
 from typing import Protocol, runtime_checkable
 
@@ -64,10 +64,11 @@ class FileWriter(Protocol):
         and writes each batch in one), since every hop costs a thread wake-up."""
         ...
 
-    async def sync(self) -> None:
+    def sync(self) -> Awaitable[None]:
         """Make the bytes written so far durable, without closing. Long uploads call it
         as they go, so the disk writes while the network still delivers and the final
-        commit only has the tail left."""
+        commit only has the tail left. The writer may be closed while a sync is still
+        running: the sync finishes on its own."""
         ...
 
     async def commit(self) -> None:

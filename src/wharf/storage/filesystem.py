@@ -9,7 +9,7 @@ from __future__ import annotations
 import contextlib
 import os
 import shutil
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable
 from pathlib import Path
 
 import anyio.to_thread
@@ -78,8 +78,11 @@ class FilesystemWriter:
         write_all(self._fd, chunks)
         self._size += size
 
-    async def sync(self) -> None:
-        await anyio.to_thread.run_sync(os.fdatasync, self._fd)
+    def sync(self) -> Awaitable[None]:
+        # Through a duplicate of the descriptor, taken now and closed by the flush: the
+        # writer may be closed while the flush still runs (a PATCH answers without
+        # waiting for it), even before it starts.
+        return anyio.to_thread.run_sync(_flush_and_close, os.dup(self._fd))
 
     async def commit(self) -> None:
         # fdatasync (the data and what is needed to read it back, not timestamps) waits
@@ -96,6 +99,13 @@ class FilesystemWriter:
         await self.close()
         with contextlib.suppress(FileNotFoundError):
             os.remove(self._path)
+
+
+def _flush_and_close(fd: int) -> None:
+    try:
+        os.fdatasync(fd)
+    finally:
+        os.close(fd)
 
 
 def _open_writer(full: str, append: bool) -> FilesystemWriter:
