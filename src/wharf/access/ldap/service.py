@@ -189,21 +189,25 @@ class LdapService:
             job.progress = {"phase": phase, "done": done, "total": total}
 
         log.info("ldap sync started", extra={"job": job.id, "trigger": job.trigger})
+        # The job reads "running" until its outcome is recorded: ``status`` answers from
+        # the job while it runs and from the record after, so no poll falls in between.
+        state, error = "failed", None
         try:
             config = self.db.call(self.config)
             job.result = full_sync(self.db, config, progress)
-            job.state = "succeeded" if job.result.complete else "partial"
+            state = "succeeded" if job.result.complete else "partial"
         except LdapDisabled as exc:
-            job.state, job.error = "failed", str(exc)
+            error = str(exc)
         except Exception as exc:
-            job.state, job.error = "failed", f"{type(exc).__name__}: {exc}"
+            error = f"{type(exc).__name__}: {exc}"
             log.exception("ldap sync crashed", extra={"job": job.id})
         finally:
             job.finished_at = utcnow()
             job.progress = {**job.progress, "phase": "done"}
             try:
-                self.db.call(self._record, job)
+                self.db.call(self._record, {**job.view(), "state": state, "error": error})
             finally:
+                job.state, job.error = state, error
                 self._lock.release()
         log.info(
             "ldap sync finished",
@@ -219,9 +223,9 @@ class LdapService:
         return job
 
     @staticmethod
-    def _record(session: Session, job: SyncJob) -> None:
+    def _record(session: Session, outcome: dict[str, Any]) -> None:
         state = load_state(session)
-        state["last"] = job.view()
+        state["last"] = outcome
         save_state(session, state)
 
     def run_sync(self, trigger: str = "manual") -> SyncJob:
