@@ -449,3 +449,62 @@ def test_13_a_pull_that_fails_midway_names_every_node_it_failed_on(world: World)
     for host in cluster.hosts:
         assert f"{host.name}: 1: Pulling from carol/broken" in out, out
         assert f"on node {host.name}: " in err, err
+
+
+def test_14_volumes_live_on_the_node_of_the_containers_that_use_them(world: World) -> None:
+    """A container's named volume is made, in the container's collection, on the node the
+    container runs on; its owner lists, inspects and removes it there. A volume created
+    through the control plane exists on every node, listed once, removed everywhere."""
+    cluster, alice, bob, carol = (
+        world.cluster,
+        world.bundles["alice"],
+        world.bundles["bob"],
+        world.bundles["carol"],
+    )
+    alice.ok(
+        "run",
+        "-d",
+        "--network",
+        "none",
+        "--name",
+        "alice-vol",
+        "-v",
+        "alice-data:/data",
+        IMAGE,
+        "sleep",
+        "600",
+    )
+    node = world.node_of("alice-vol")
+    label = cluster.host(node).docker(
+        "volume", "inspect", "alice-data", "--format", '{{index .Labels "' + ACCESS + '"}}'
+    )
+    assert label.stdout.strip() == "/Shared/Private/alice"
+    elsewhere = [
+        h.name
+        for h in cluster.hosts
+        if h.name != node
+        and h.docker("volume", "inspect", "alice-data", check=False).returncode == 0
+    ]
+    assert elsewhere == []
+    assert "alice-data" in alice.ok("volume", "ls", "--format", "{{.Name}}").split()
+    assert "alice-data" not in bob.ok("volume", "ls", "--format", "{{.Name}}").split()
+    assert "alice-data" in alice.ok("volume", "inspect", "alice-data", "--format", "{{.Name}}")
+    assert "no such volume" in refused(bob, "volume", "inspect", "alice-data").lower()
+    err = refused(alice, "volume", "rm", "alice-data")  # still in use by the container
+    assert "in use" in err
+    alice.ok("rm", "-f", "alice-vol")
+    alice.ok("volume", "rm", "alice-data")
+    assert cluster.host(node).docker("volume", "inspect", "alice-data", check=False).returncode
+
+    carol.ok("volume", "create", "--label", f"{ACCESS}=/Shared", "everywhere")
+    holders = [
+        h.name
+        for h in cluster.hosts
+        if h.docker("volume", "inspect", "everywhere", check=False).returncode == 0
+    ]
+    assert holders == [h.name for h in cluster.hosts]
+    assert carol.ok("volume", "ls", "--format", "{{.Name}}").split().count("everywhere") == 1
+    carol.ok("volume", "rm", "everywhere")
+    assert all(
+        h.docker("volume", "inspect", "everywhere", check=False).returncode for h in cluster.hosts
+    )

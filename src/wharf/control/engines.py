@@ -88,10 +88,13 @@ class EngineSet:
     def remember(self, kind: str, ident: str, engine: Engine) -> None:
         self._located[(kind, ident)] = (engine, time.monotonic() + LOCATION_TTL)
 
-    async def other_lists(self, path: str, params: dict[str, str]) -> list[Any]:
-        """The list at ``path`` (``/containers/json``, ``/images/json``) from every node
-        engine but the manager (whose list the request itself returns), concatenated; a
-        node that does not answer contributes nothing."""
+    async def other_lists(
+        self, path: str, params: dict[str, str], key: str | None = None
+    ) -> list[Any]:
+        """The list at ``path`` (``/containers/json``, ``/images/json``; or the ``key``
+        member of the answer, as ``Volumes`` of ``/volumes``) from every node engine but
+        the manager (whose list the request itself returns), concatenated; a node that
+        does not answer contributes nothing."""
         others = list(self.others().values())
 
         async def one(engine: Engine) -> list[Any]:
@@ -99,6 +102,8 @@ class EngineSet:
                 found = await engine.get(path, **params)
             except EngineError:
                 return []
+            if key is not None:
+                found = found.get(key) if isinstance(found, dict) else None
             return found if isinstance(found, list) else []
 
         lists = await asyncio.gather(*(one(e) for e in others))
@@ -107,17 +112,26 @@ class EngineSet:
     async def holders(self, kind: str, ident: str) -> list[Engine]:
         """Every engine that knows ``ident`` (an image is on each node that pulled it),
         the manager first; nodes that do not answer are left out."""
-        engines = self.all()
+        return [engine for _node, engine, _obj in await self.everywhere(kind, ident)]
 
-        async def holds(engine: Engine) -> bool:
+    async def everywhere(self, kind: str, ident: str) -> list[tuple[str, Engine, dict[str, Any]]]:
+        """``ident`` as each node's engine knows it, by node, the manager's first: an
+        image is on each node that pulled it, a named volume on each node that made
+        one. Nodes that do not have it, or do not answer, are left out."""
+        engines = self.by_node()
+
+        async def inspect(engine: Engine) -> dict[str, Any] | None:
             try:
-                await engine.inspect(kind, ident)
+                return await engine.inspect(kind, ident)
             except EngineError:
-                return False
-            return True
+                return None
 
-        found = await asyncio.gather(*(holds(e) for e in engines))
-        return [engine for engine, holding in zip(engines, found, strict=True) if holding]
+        found = await asyncio.gather(*(inspect(e) for e in engines.values()))
+        return [
+            (node, engine, obj)
+            for (node, engine), obj in zip(engines.items(), found, strict=True)
+            if obj is not None
+        ]
 
     async def least_busy(self, hostnames: list[str]) -> Engine | None:
         """Spread containers: the candidate engine running the fewest."""

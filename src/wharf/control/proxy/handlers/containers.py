@@ -6,15 +6,15 @@ import re
 from typing import Any
 
 from wharf.access.operations import Operation, SubOption
-from wharf.control.engine import EngineError
-from wharf.control.proxy.call import Call, Refusal, not_found
+from wharf.control.engine import Engine, EngineError, NotFoundInEngine
+from wharf.control.proxy.call import Call, Refusal, Target, not_found
 from wharf.control.proxy.handlers.common import (
     filter_list,
     label_new_volume,
     newest_first,
     stack_collection,
 )
-from wharf.control.resources import ACCESS_LABEL
+from wharf.control.resources import ACCESS_LABEL, collection_of
 from wharf.control.scheduling import check_container_placement
 from wharf.control.specs import container_needs
 
@@ -80,29 +80,36 @@ async def create(call: Call, m: re.Match[str]) -> None:
     call.require(Op.CONTAINER_CREATE, path, needs.sub_options)
     if needs.volume_driver_options:
         call.require(Op.VOLUME_CREATE, path, {SubOption.LOCAL_DRIVER_OPTIONS})
-    new_volumes = [volume for volume in needs.volumes if await _volume(call, volume, path)]
     for network in needs.networks:
         await call.referenced("networks", network, Op.NETWORK_CONNECT)
     for other in needs.containers:
         await call.referenced("containers", other, Op.CONTAINER_VIEW)
     call.authorize()  # what the container may do is judged before where it may run
     await check_container_placement(call, path)
-    await _create_volumes(call, body, new_volumes, path)
+    # Named volumes are the chosen node's: that is where the engine would look for them.
+    engine = call.forward_engine or call.engine
+    new_volumes = [name for name in needs.volumes if await _volume(call, engine, name, path)]
+    call.authorize()
+    await _create_volumes(call, engine, body, new_volumes, path)
     call.replace_body(body)
 
 
-async def _volume(call: Call, name: str, path: str) -> bool:
-    """A named volume: attach needs rights on its collection; one that does not exist yet
-    is created in the container's collection (True)."""
-    existing = await call.lookup("volumes", name)
-    if existing is None:
+async def _volume(call: Call, engine: Engine, name: str, path: str) -> bool:
+    """A named volume on the container's node: attach needs rights on its collection;
+    one that does not exist there yet is created in the container's collection (True)."""
+    try:
+        existing = await engine.inspect("volumes", name)
+    except NotFoundInEngine:
         call.require(Op.VOLUME_CREATE, path)
         return True
-    await call.existing("volumes", name, Op.VOLUME_CREATE)
+    collection = collection_of("volumes", existing, call.snapshot)
+    call.require(Op.VOLUME_CREATE, collection, target=Target("volumes", name))
     return False
 
 
-async def _create_volumes(call: Call, body: dict[str, Any], names: list[str], path: str) -> None:
+async def _create_volumes(
+    call: Call, engine: Engine, body: dict[str, Any], names: list[str], path: str
+) -> None:
     """The engine would create missing named volumes without a collection label (in
     ``/``, where their owner cannot see them): ``--mount`` ones get the label in their
     volume options, ``-v name:/dir`` ones are created here, labelled, first."""
@@ -115,7 +122,7 @@ async def _create_volumes(call: Call, body: dict[str, Any], names: list[str], pa
             pending.discard(str(mount["Source"]))
     for name in sorted(pending):
         try:
-            await call.engine.post(
+            await engine.post(
                 "/volumes/create",
                 {
                     "Name": name,

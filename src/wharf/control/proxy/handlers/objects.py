@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
+import secrets
 from typing import Any
+from urllib.parse import quote
 
 from wharf.access.operations import Operation, SubOption
-from wharf.control.proxy.call import Call
+from wharf.control.engine import EngineError
+from wharf.control.proxy.call import Call, Refusal, Target
 from wharf.control.proxy.handlers.common import create_labelled, filter_list, stack_collection
 from wharf.control.resources import ACCESS_LABEL, collection_of, is_builtin_network
 from wharf.control.specs import volume_create_needs
@@ -74,28 +78,83 @@ async def connect(call: Call, m: re.Match[str]) -> None:
 
 
 async def list_volumes(call: Call, m: re.Match[str]) -> None:
-    if call.is_admin:
+    """With node engines, every node's volumes: a named volume lives on the node whose
+    containers use it. The same name on several nodes is listed once."""
+    engines = call.engines if call.engines is not None and call.engines.multi else None
+    if call.is_admin and engines is None:
         return
+    params = call.request.params
 
     async def visible(payload: Any) -> Any:
-        if isinstance(payload, dict) and isinstance(payload.get("Volumes"), list):
-            payload["Volumes"] = [v for v in payload["Volumes"] if call.visible("volumes", v)]
+        if not (isinstance(payload, dict) and isinstance(payload.get("Volumes"), list)):
+            return payload
+        volumes = payload["Volumes"]
+        if engines is not None:
+            volumes += await engines.other_lists("/volumes", params, key="Volumes")
+        names: set[Any] = set()
+        shown = []
+        for v in volumes:
+            if isinstance(v, dict) and v.get("Name") not in names and call.visible("volumes", v):
+                names.add(v.get("Name"))
+                shown.append(v)
+        payload["Volumes"] = shown
         return payload
 
     call.response_filter = visible
 
 
 async def volume(call: Call, m: re.Match[str]) -> None:
-    operation = Op.VOLUME_VIEW if call.request.method == "GET" else Op.VOLUME_REMOVE
-    await call.existing("volumes", m["name"], operation)
+    """Inspect goes to the first node holding a volume of that name that the caller may
+    see (the manager first). Removal removes it from every such node: all but the last
+    directly, then the last through the forwarded request. A node that refuses (a
+    container uses the volume there) stops it, and the error names the node."""
+    name = m["name"]
+    removing = call.request.method == "DELETE"
+    operation = Op.VOLUME_REMOVE if removing else Op.VOLUME_VIEW
+    if call.engines is None or not call.engines.multi:
+        await call.existing("volumes", name, operation)
+        return
+    found = await call.engines.everywhere("volumes", name)
+    # Invisible ones only when nothing else is there: the check then answers "not found".
+    shown = [f for f in found if call.visible("volumes", f[2])] or found[:1]
+    for _node, _engine, obj in shown if removing else shown[:1]:
+        collection = collection_of("volumes", obj, call.snapshot)
+        call.require(operation, collection, target=Target("volumes", name))
+    if not shown:
+        return  # the manager answers "no such volume" itself
+    call.forward_engine = shown[-1][1] if removing else shown[0][1]
+    if removing and len(shown) > 1:
+        call.authorize()
+        for node, engine, _obj in shown[:-1]:
+            try:
+                await engine.delete(f"/volumes/{quote(name, safe='')}", **call.request.params)
+            except EngineError as exc:
+                raise Refusal(exc.status, f"on node {node}: {exc.message}") from None
 
 
 async def create_volume(call: Call, m: re.Match[str]) -> None:
+    """With node engines, a volume is created on every node (as classic Swarm under UCP
+    did), so that a container finds it wherever it is scheduled; an unnamed one gets
+    its name here, the same everywhere."""
     body = await call.json_body()
     labels = dict(body.get("Labels") or {})
     path = await call.target_collection(labels, await stack_collection(call, labels))
     body["Labels"] = labels
     call.require(Op.VOLUME_CREATE, path, volume_create_needs(body))
+    engines = call.engines
+    if engines is not None and engines.multi:
+        body["Name"] = body.get("Name") or secrets.token_hex(32)
+        call.authorize()
+        others = engines.others()
+        outcomes = await asyncio.gather(
+            *(engine.post("/volumes/create", body) for engine in others.values()),
+            return_exceptions=True,
+        )
+        for node, outcome in zip(others, outcomes, strict=True):
+            if isinstance(outcome, EngineError):
+                raise Refusal(outcome.status, f"on node {node}: {outcome.message}")
+            if isinstance(outcome, BaseException):
+                raise outcome
     call.replace_body(body)
 
 
