@@ -31,7 +31,11 @@ def slapd() -> Iterator[SlapdServer]:
 
 
 def test_configure_test_login_sync_and_team_sync(
-    ui_factory: Any, fresh_server: WharfServer, slapd: SlapdServer
+    # fresh_server first: fixtures end in reverse order, so the browser (whose dashboard
+    # keeps polling) is closed while the server still answers.
+    fresh_server: WharfServer,
+    slapd: SlapdServer,
+    ui_factory: Any,
 ) -> None:
     alice = slapd.add_user("alice", "alice-password", cn="Alice Liddell")
     slapd.add_user("bob", "bob-password", cn="Bob Builder")
