@@ -508,3 +508,17 @@ def test_14_volumes_live_on_the_node_of_the_containers_that_use_them(world: Worl
     assert all(
         h.docker("volume", "inspect", "everywhere", check=False).returncode for h in cluster.hosts
     )
+
+
+def test_15_prunes_clear_every_node(world: World) -> None:
+    """``docker volume prune`` through the control plane prunes every node's engine and
+    reports all that was removed; only administrators may prune."""
+    cluster, carol = world.cluster, world.bundles["carol"]
+    for host in ("m1", "w2"):
+        cluster.host(host).docker("volume", "create", f"stray-on-{host}")
+    assert "only administrators" in refused(world.bundles["alice"], "volume", "prune", "-f")
+    report = carol.ok("volume", "prune", "-f")
+    assert "stray-on-m1" in report and "stray-on-w2" in report, report
+    for host in ("m1", "w2"):
+        gone = cluster.host(host).docker("volume", "inspect", f"stray-on-{host}", check=False)
+        assert gone.returncode != 0

@@ -9,7 +9,15 @@ from dataclasses import dataclass
 
 from wharf.access.operations import Operation
 from wharf.control.proxy.call import Call
-from wharf.control.proxy.handlers import containers, images, nodes, objects, services, system
+from wharf.control.proxy.handlers import (
+    containers,
+    images,
+    nodes,
+    objects,
+    prune,
+    services,
+    system,
+)
 
 Handler = Callable[[Call, re.Match[str]], Awaitable[None]]
 ID = r"(?P<id>[^/]+)"
@@ -30,6 +38,7 @@ def _r(methods: str, pattern: str, handler: Handler) -> Route:
 ROUTES: list[Route] = [
     # system
     _r("GET HEAD", r"/_ping", system.open_to_all),
+    _r("POST", r"/(?P<kind>containers|images|volumes|networks)/prune", prune.prune),
     _r("GET", r"/version", system.open_to_all),
     _r("GET", r"/info", system.info),
     _r("GET", r"/events", system.events),
@@ -53,7 +62,6 @@ ROUTES: list[Route] = [
     _r("POST", r"/images/load", images.simple(Op.IMAGE_LOAD)),
     _r("GET", r"/images/get", images.simple(Op.IMAGE_EXPORT)),
     _r("GET", r"/images/search", images.simple(Op.IMAGE_SEARCH)),
-    _r("POST", r"/images/prune", images.simple(Op.IMAGE_PRUNE)),
     _r("POST", r"/build", images.build),
     _r("POST", r"/commit", images.commit),
     _r("GET", r"/distribution/.+/json", images.simple(Op.IMAGE_VIEW)),
