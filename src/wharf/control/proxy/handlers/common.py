@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from wharf.access.operations import Operation
-from wharf.control.proxy.call import Call
+from wharf.control.engine import Engine, EngineError
+from wharf.control.engines import EngineSet
+from wharf.control.proxy.call import Call, Refusal
 from wharf.control.proxy.listing import keep_elements
 from wharf.control.resources import (
     ACCESS_LABEL,
@@ -18,6 +22,20 @@ from wharf.control.resources import (
 # Kinds whose list the engine can narrow to one collection by its label (nodes
 # without the label belong to /System or /Shared, so theirs cannot be).
 NARROWED_BY_ENGINE = frozenset({"containers", "services", "secrets", "configs"})
+
+
+async def on_other_nodes(engines: EngineSet, act: Callable[[Engine], Awaitable[Any]]) -> list[Any]:
+    """``act`` on every node engine but the manager's, side by side (the manager's part
+    is the forwarded request); their results in node order. A node whose engine refuses
+    stops the request with its reason, naming the node."""
+    others = engines.others()
+    outcomes = await asyncio.gather(*(act(e) for e in others.values()), return_exceptions=True)
+    for node, outcome in zip(others, outcomes, strict=True):
+        if isinstance(outcome, EngineError):
+            raise Refusal(outcome.status, f"on node {node}: {outcome.message}")
+        if isinstance(outcome, BaseException):
+            raise outcome
+    return outcomes
 
 
 def newest_first(items: list[Any]) -> None:

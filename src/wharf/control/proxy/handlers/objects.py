@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import re
 import secrets
 from typing import Any
@@ -11,7 +10,12 @@ from urllib.parse import quote
 from wharf.access.operations import Operation, SubOption
 from wharf.control.engine import EngineError
 from wharf.control.proxy.call import Call, Refusal, Target
-from wharf.control.proxy.handlers.common import create_labelled, filter_list, stack_collection
+from wharf.control.proxy.handlers.common import (
+    create_labelled,
+    filter_list,
+    on_other_nodes,
+    stack_collection,
+)
 from wharf.control.resources import ACCESS_LABEL, collection_of, is_builtin_network
 from wharf.control.specs import volume_create_needs
 
@@ -145,16 +149,7 @@ async def create_volume(call: Call, m: re.Match[str]) -> None:
     if engines is not None and engines.multi:
         body["Name"] = body.get("Name") or secrets.token_hex(32)
         call.authorize()
-        others = engines.others()
-        outcomes = await asyncio.gather(
-            *(engine.post("/volumes/create", body) for engine in others.values()),
-            return_exceptions=True,
-        )
-        for node, outcome in zip(others, outcomes, strict=True):
-            if isinstance(outcome, EngineError):
-                raise Refusal(outcome.status, f"on node {node}: {outcome.message}")
-            if isinstance(outcome, BaseException):
-                raise outcome
+        await on_other_nodes(engines, lambda engine: engine.post("/volumes/create", body))
     call.replace_body(body)
 
 

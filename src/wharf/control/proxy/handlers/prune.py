@@ -5,13 +5,12 @@ the space reclaimed summed."""
 
 from __future__ import annotations
 
-import asyncio
 import re
 from typing import Any
 
 from wharf.access.operations import Operation
-from wharf.control.engine import EngineError
-from wharf.control.proxy.call import Call, Refusal
+from wharf.control.proxy.call import Call
+from wharf.control.proxy.handlers.common import on_other_nodes
 from wharf.control.proxy.handlers.containers import admin_only
 from wharf.control.resources import ROOT
 
@@ -30,18 +29,10 @@ async def prune(call: Call, m: re.Match[str]) -> None:
     if engines is None or not engines.multi:
         return
     call.authorize()
-    others = engines.others()
-    outcomes = await asyncio.gather(
-        *(engine.post(f"/{kind}/prune", None, **call.request.params) for engine in others.values()),
-        return_exceptions=True,
+    params = call.request.params
+    reports = await on_other_nodes(
+        engines, lambda engine: engine.post(f"/{kind}/prune", None, **params)
     )
-    reports: list[Any] = []
-    for node, outcome in zip(others, outcomes, strict=True):
-        if isinstance(outcome, EngineError):
-            raise Refusal(outcome.status, f"on node {node}: {outcome.message}")
-        if isinstance(outcome, BaseException):
-            raise outcome
-        reports.append(outcome)
 
     async def with_the_others(report: Any) -> Any:
         return merge_reports([report, *reports])
