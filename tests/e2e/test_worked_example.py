@@ -504,6 +504,20 @@ def test_14_volumes_live_on_the_node_of_the_containers_that_use_them(world: Worl
     ]
     assert holders == [h.name for h in cluster.hosts]
     assert carol.ok("volume", "ls", "--format", "{{.Name}}").split().count("everywhere") == 1
+    # In use on one node: refused, naming that node, and left on every node.
+    last = cluster.hosts[-1]
+    last.docker(
+        "run", "-d", "--network", "none", "--name", "uses-everywhere",
+        "-v", "everywhere:/data", IMAGE, "sleep", "600",
+    )  # fmt: skip
+    err = refused(carol, "volume", "rm", "everywhere")
+    assert f"on node {last.name}" in err and "in use" in err, err
+    assert [
+        h.name
+        for h in cluster.hosts
+        if h.docker("volume", "inspect", "everywhere", check=False).returncode == 0
+    ] == holders
+    last.docker("rm", "-f", "uses-everywhere")
     carol.ok("volume", "rm", "everywhere")
     assert all(
         h.docker("volume", "inspect", "everywhere", check=False).returncode for h in cluster.hosts

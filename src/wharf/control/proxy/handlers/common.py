@@ -25,12 +25,16 @@ NARROWED_BY_ENGINE = frozenset({"containers", "services", "secrets", "configs"})
 
 
 async def on_other_nodes(engines: EngineSet, act: Callable[[Engine], Awaitable[Any]]) -> list[Any]:
-    """``act`` on every node engine but the manager's, side by side (the manager's part
-    is the forwarded request); their results in node order. A node whose engine refuses
-    stops the request with its reason, naming the node."""
-    others = engines.others()
-    outcomes = await asyncio.gather(*(act(e) for e in others.values()), return_exceptions=True)
-    for node, outcome in zip(others, outcomes, strict=True):
+    """``act`` on every node engine but the manager's (whose part is the forwarded
+    request), as ``on_nodes`` does."""
+    return await on_nodes(engines.others(), act)
+
+
+async def on_nodes(nodes: dict[str, Engine], act: Callable[[Engine], Awaitable[Any]]) -> list[Any]:
+    """``act`` on each of ``nodes``' engines, side by side; their results in node order.
+    A node whose engine refuses stops the request with its reason, naming the node."""
+    outcomes = await asyncio.gather(*(act(e) for e in nodes.values()), return_exceptions=True)
+    for node, outcome in zip(nodes, outcomes, strict=True):
         if isinstance(outcome, EngineError):
             raise Refusal(outcome.status, f"on node {node}: {outcome.message}")
         if isinstance(outcome, BaseException):

@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
+import json
 import re
 import secrets
 from typing import Any
 from urllib.parse import quote
 
 from wharf.access.operations import Operation, SubOption
-from wharf.control.engine import EngineError
+from wharf.control.engine import Engine, EngineError
 from wharf.control.proxy.call import Call, Refusal, Target
 from wharf.control.proxy.handlers.common import (
     create_labelled,
     filter_list,
+    on_nodes,
     on_other_nodes,
     stack_collection,
 )
@@ -110,8 +112,10 @@ async def list_volumes(call: Call, m: re.Match[str]) -> None:
 async def volume(call: Call, m: re.Match[str]) -> None:
     """Inspect goes to the first node holding a volume of that name that the caller may
     see (the manager first). Removal removes it from every such node: all but the last
-    directly, then the last through the forwarded request. A node that refuses (a
-    container uses the volume there) stops it, and the error names the node."""
+    directly, then the last through the forwarded request. Every node is first asked
+    whether a container uses the volume there, so that a volume in use on one node is
+    left on all of them, and the error names the node. (A container started between
+    the check and the removal makes its node refuse, named the same way.)"""
     name = m["name"]
     removing = call.request.method == "DELETE"
     operation = Op.VOLUME_REMOVE if removing else Op.VOLUME_VIEW
@@ -129,11 +133,25 @@ async def volume(call: Call, m: re.Match[str]) -> None:
     call.forward_engine = shown[-1][1] if removing else shown[0][1]
     if removing and len(shown) > 1:
         call.authorize()
+        await _refuse_if_in_use(name, {node: engine for node, engine, _obj in shown})
         for node, engine, _obj in shown[:-1]:
             try:
                 await engine.delete(f"/volumes/{quote(name, safe='')}", **call.request.params)
             except EngineError as exc:
                 raise Refusal(exc.status, f"on node {node}: {exc.message}") from None
+
+
+async def _refuse_if_in_use(name: str, holders: dict[str, Engine]) -> None:
+    """Refuse, as the engine would (409, "volume is in use"), if a container on any of
+    ``holders`` uses the volume ``name``."""
+    filters = json.dumps({"volume": [name]})
+    users = await on_nodes(
+        holders, lambda engine: engine.get("/containers/json", all="1", filters=filters)
+    )
+    for node, found in zip(holders, users, strict=True):
+        if found:
+            ids = ", ".join(str(c.get("Id", "")) for c in found if isinstance(c, dict))
+            raise Refusal(409, f"on node {node}: remove {name}: volume is in use - [{ids}]")
 
 
 async def create_volume(call: Call, m: re.Match[str]) -> None:
