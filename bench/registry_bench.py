@@ -45,7 +45,8 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from pagecache_probe import run_mode  # bench/ is on sys.path when this script runs
+from fs_probe import create_times, describe  # bench/ is on sys.path when this script runs
+from pagecache_probe import run_mode
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 REFERENCE_BIN = "/usr/bin/docker-registry"
@@ -685,7 +686,7 @@ class Result:
     target: str  # e.g. ">= 2x", ">= 3000 req/s", "" for none
     note: str = ""
     # CPU seconds spent during each server's run: {"reference": {"server": s, "client": s,
-    # "wall": s, "disk_read_mib": MiB}, "wharf": {...}}
+    # "wall": s, "disk_read_mib": MiB, "create_us": µs}, "wharf": {...}}
     cpu: dict[str, dict[str, float]] = field(default_factory=dict)
 
     @property
@@ -761,6 +762,9 @@ class Bench:
             profiler = None
             if server is self.wharf and self.profile_target and re.search(self.profile_target, key):
                 profiler = self.start_profiler(key)
+            # What creating a file costs just now where this server stores (it depends
+            # on recent deletions: see fs_probe), from 50 creations.
+            create_us = statistics.median(create_times(server.data_dir.parent, 50))
             try:
                 s0, c0 = process_tree_cpu_seconds(server.pid), client_cpu_seconds()
                 m0, w0, d0 = machine_busy_seconds(), time.monotonic(), disk_read_mib()
@@ -773,6 +777,7 @@ class Bench:
                     "other": max(0.0, (m1 - m0) - (s1 - s0) - (c1 - c0)),
                     "wall": w1 - w0,
                     "disk_read_mib": d1 - d0,
+                    "create_us": create_us,
                 }
             finally:
                 if profiler is not None:
@@ -793,6 +798,8 @@ class Bench:
             f"{group:9} {workload:34} c={concurrency}  ref {res.reference:10.1f} {unit}  "
             f"wharf {res.wharf:10.1f} {unit}  ratio {res.ratio:5.2f}  disk reads ref "
             f"{cpu['reference']['disk_read_mib']:.0f} / wharf {cpu['wharf']['disk_read_mib']:.0f} MiB"
+            f"  file create ref {cpu['reference']['create_us']:.0f} / wharf "
+            f"{cpu['wharf']['create_us']:.0f} us"
         )
         return res
 
@@ -1302,6 +1309,7 @@ def environment(wharf: str) -> dict[str, str]:
         "wrk": wrk_v[0] if wrk_v else "?",
         "pagecache_fresh": f"{fresh:,.0f}",
         "pagecache_reused": f"{reused:,.0f}",
+        "filesystem": describe(Path(tempfile.gettempdir())),
     }
 
 
@@ -1346,6 +1354,10 @@ def render_markdown(
         f"{env['pagecache_reused']} MiB/s. Every push writes into fresh memory (both servers "
         "keep what they store), so on a VM that hands free memory back to its host the copy "
         "into the page cache is a large part of a push's cost; see the analysis below.",
+        f"- Filesystem (`bench/fs_probe.py`): {env['filesystem']}, at the start of the run. "
+        "Without a journal, ext4 skips recently freed inodes when it allocates one, so a "
+        "create gets slower after many deletions (each workload's log line shows the "
+        "median just before each server's turn); every stored blob is a new file.",
         "- Auth: Wharf requests carry a Bearer token (one per repository, `pull,push`, from "
         "`/auth/token`, fetched outside the timed regions); **the reference runs without any "
         "auth**, so it does no token verification at all.",
