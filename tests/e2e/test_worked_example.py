@@ -536,3 +536,67 @@ def test_15_prunes_clear_every_node(world: World) -> None:
     for host in ("m1", "w2"):
         gone = cluster.host(host).docker("volume", "inspect", f"stray-on-{host}", check=False)
         assert gone.returncode != 0
+
+
+def test_16_local_networks_exist_on_every_node(world: World) -> None:
+    """A bridge network created through the control plane exists on every node, in its
+    creator's collection, so her container joins it wherever it is scheduled. It is
+    listed once; removal while a container uses it is refused and leaves it everywhere;
+    connect and disconnect reach the container's node; a name some node already uses
+    is refused without creating anything."""
+    cluster, alice, bob = world.cluster, world.bundles["alice"], world.bundles["bob"]
+    names = [h.name for h in cluster.hosts]
+
+    def holders(network: str) -> list[str]:
+        fmt = '{{index .Labels "' + ACCESS + '"}}'
+        return [
+            h.name
+            for h in cluster.hosts
+            if h.docker("network", "inspect", network, "--format", fmt, check=False).stdout.strip()
+            == "/Shared/Private/alice"
+        ]
+
+    alice.ok("network", "create", "alice-net")
+    assert holders("alice-net") == names
+    assert alice.ok("network", "ls", "--format", "{{.Name}}").split().count("alice-net") == 1
+    assert "alice-net" not in bob.ok("network", "ls", "--format", "{{.Name}}").split()
+    assert "alice-net" in alice.ok("network", "inspect", "alice-net", "--format", "{{.Name}}")
+
+    alice.ok("run", "-d", "--network", "alice-net", "--name", "alice-netc", IMAGE, "sleep", "600")
+    node = world.node_of("alice-netc")
+    assert node != "m1"  # users are not scheduled on managers
+    attached = cluster.host(node).docker(
+        "inspect", "alice-netc", "--format", "{{json .NetworkSettings.Networks}}"
+    )
+    assert "alice-net" in json.loads(attached.stdout)
+
+    err = refused(alice, "network", "rm", "alice-net")
+    assert f"on node {node}" in err and "active endpoints" in err, err
+    assert holders("alice-net") == names
+
+    # By the ID the client was given (the manager's copy's): the container's node knows
+    # its own copy by another.
+    net_id = alice.ok("network", "inspect", "alice-net", "--format", "{{.Id}}").strip()
+    alice.ok("network", "disconnect", net_id, "alice-netc")
+    alice.ok("network", "connect", net_id, "alice-netc")
+    alice.ok("network", "disconnect", "alice-net", "alice-netc")
+    alice.ok("network", "rm", "alice-net")
+    assert holders("alice-net") == []
+    alice.ok("rm", "-f", "alice-netc")
+
+    cluster.host("w2").docker("network", "create", "taken-net")
+    err = refused(alice, "network", "create", "taken-net")
+    assert "on node w2" in err and "already exists" in err, err
+    assert [
+        h.name
+        for h in cluster.hosts
+        if h.docker("network", "inspect", "taken-net", check=False).returncode == 0
+    ] == ["w2"]
+    cluster.host("w2").docker("network", "rm", "taken-net")
+
+    # Refused by one node (its subnet is in use there): undone on the others.
+    cluster.host("w2").docker("network", "create", "--subnet", "10.99.0.0/24", "w2-only")
+    err = refused(alice, "network", "create", "--subnet", "10.99.0.0/24", "alice-sub")
+    assert "on node w2" in err, err
+    assert holders("alice-sub") == []
+    cluster.host("w2").docker("network", "rm", "w2-only")

@@ -259,6 +259,17 @@ class Call:
         request.target = path + ("?" + urlencode(params) if params else "")
         request.head.start_line = f"{request.method} {request.target} {request.version}"
 
+    def rewrite_path(self, api_path: str) -> None:
+        """Forward to ``api_path`` (without the version prefix; the query is kept): a
+        node engine knows its own copy of a node-local object by another ID than the
+        one the client gave."""
+        request = self.request
+        path, sep, query = request.target.partition("?")
+        prefix = path[: len(path) - len(self.api_path)] if path.endswith(self.api_path) else ""
+        request.target = prefix + api_path + sep + query
+        request.head.start_line = f"{request.method} {request.target} {request.version}"
+        self.api_path = api_path
+
     def visible(self, kind: str, obj: dict[str, Any]) -> bool:
         """Whether the caller may view this listed or inspected object."""
         if self.is_admin:

@@ -24,22 +24,38 @@ from wharf.control.resources import (
 NARROWED_BY_ENGINE = frozenset({"containers", "services", "secrets", "configs"})
 
 
-async def on_other_nodes(engines: EngineSet, act: Callable[[Engine], Awaitable[Any]]) -> list[Any]:
+Undo = Callable[[Engine, Any], Awaitable[Any]]
+
+
+async def on_other_nodes(
+    engines: EngineSet, act: Callable[[Engine], Awaitable[Any]], undo: Undo | None = None
+) -> list[Any]:
     """``act`` on every node engine but the manager's (whose part is the forwarded
     request), as ``on_nodes`` does."""
-    return await on_nodes(engines.others(), act)
+    return await on_nodes(engines.others(), act, undo)
 
 
-async def on_nodes(nodes: dict[str, Engine], act: Callable[[Engine], Awaitable[Any]]) -> list[Any]:
+async def on_nodes(
+    nodes: dict[str, Engine], act: Callable[[Engine], Awaitable[Any]], undo: Undo | None = None
+) -> list[Any]:
     """``act`` on each of ``nodes``' engines, side by side; their results in node order.
-    A node whose engine refuses stops the request with its reason, naming the node."""
+    A node whose engine refuses stops the request with its reason, naming the node.
+    Given ``undo(engine, result)``, what the other nodes did is undone first (as far as
+    they let it), so that a create refused on one node is left on none."""
     outcomes = await asyncio.gather(*(act(e) for e in nodes.values()), return_exceptions=True)
-    for node, outcome in zip(nodes, outcomes, strict=True):
-        if isinstance(outcome, EngineError):
-            raise Refusal(outcome.status, f"on node {node}: {outcome.message}")
-        if isinstance(outcome, BaseException):
-            raise outcome
-    return outcomes
+    failure = next((o for o in outcomes if isinstance(o, BaseException)), None)
+    if failure is None:
+        return outcomes
+    if undo is not None:
+        done = [(e, o) for e, o in zip(nodes.values(), outcomes, strict=True) if o is not failure]
+        await asyncio.gather(
+            *(undo(e, o) for e, o in done if not isinstance(o, BaseException)),
+            return_exceptions=True,
+        )
+    node = next(n for n, o in zip(nodes, outcomes, strict=True) if o is failure)
+    if isinstance(failure, EngineError):
+        raise Refusal(failure.status, f"on node {node}: {failure.message}")
+    raise failure
 
 
 def newest_first(items: list[Any]) -> None:

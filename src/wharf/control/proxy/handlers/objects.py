@@ -9,7 +9,8 @@ from typing import Any
 from urllib.parse import quote
 
 from wharf.access.operations import Operation, SubOption
-from wharf.control.engine import Engine, EngineError
+from wharf.control.engine import Engine
+from wharf.control.engines import EngineSet
 from wharf.control.proxy.call import Call, Refusal, Target
 from wharf.control.proxy.handlers.common import (
     create_labelled,
@@ -31,22 +32,64 @@ OPS = {
 
 
 # -- networks -------------------------------------------------------------------------------
+#
+# A swarm-wide (overlay) network is the manager's to answer for. A node-local one (bridge,
+# macvlan, ipvlan) exists per node, under its own ID on each: with node engines, Wharf
+# creates it on every node, lists it once, and removes it everywhere, so a container
+# finds its network wherever it is scheduled.
+
+
+def _node_local(spec: dict[str, Any]) -> bool:
+    """Whether a network (an engine's answer, or a create request) is node-local: by the
+    ``Scope`` the engine gives, else by its driver (``bridge`` when none is named)."""
+    scope = spec.get("Scope")
+    if scope:
+        return bool(scope == "local")
+    return (spec.get("Driver") or "bridge") != "overlay"
+
+
+def _multi(call: Call) -> EngineSet | None:
+    return call.engines if call.engines is not None and call.engines.multi else None
 
 
 async def list_networks(call: Call, m: re.Match[str]) -> None:
-    if call.is_admin:
+    """Only visible networks (and the built-in ones); with node engines, every node's,
+    a node-local network once by name (the manager's copy first), a swarm-wide one,
+    which workers using it list too, once by ID."""
+    engines = _multi(call)
+    if call.is_admin and engines is None:
         return
+    params = call.request.params
 
     async def visible(items: Any) -> Any:
         if not isinstance(items, list):
             return items
-        return [n for n in items if is_builtin_network(n) or call.visible("networks", n)]
+        if engines is not None:
+            items = items + await engines.other_lists("/networks", params)
+        seen: set[tuple[str, Any]] = set()
+        shown = []
+        for n in items:
+            if not isinstance(n, dict):
+                continue
+            if not (call.is_admin or is_builtin_network(n) or call.visible("networks", n)):
+                continue
+            key = ("name", n.get("Name")) if _node_local(n) else ("id", n.get("Id"))
+            if key not in seen:
+                seen.add(key)
+                shown.append(n)
+        return shown
 
     call.response_filter = visible
 
 
 async def network(call: Call, m: re.Match[str]) -> None:
     ident = m["id"]
+    engines = _multi(call)
+    if engines is not None:
+        found = await engines.everywhere("networks", ident)
+        if found and _node_local(found[0][2]) and not is_builtin_network(found[0][2]):
+            await _node_local_network(call, engines, ident, str(found[0][2].get("Name")))
+            return
     obj = await call.lookup("networks", ident)
     if obj is not None and is_builtin_network(obj) and call.request.method == "GET":
         return  # infrastructure networks are visible to everyone
@@ -54,7 +97,62 @@ async def network(call: Call, m: re.Match[str]) -> None:
     await call.existing("networks", ident, operation)
 
 
+Copy = tuple[str, Engine, dict[str, Any]]  # a node's copy of a node-local object
+
+
+def _acted_on(
+    call: Call, kind: str, ident: str, copies: list[Copy], operation: Operation, removing: bool
+) -> list[Copy]:
+    """The copies of a node-local object a request acts on: every visible one for a
+    removal, the first for a view; the caller must hold ``operation`` on each. An
+    invisible copy only when there is no other: the check then answers "not found"."""
+    shown = [c for c in copies if call.visible(kind, c[2])] or copies[:1]
+    acted = shown if removing else shown[:1]
+    for _node, _engine, obj in acted:
+        collection = collection_of(kind, obj, call.snapshot)
+        call.require(operation, collection, target=Target(kind, ident))
+    return acted
+
+
+async def _node_local_network(call: Call, engines: EngineSet, ident: str, name: str) -> None:
+    """Inspect answers from the first node holding a visible copy (the manager first).
+    Removal removes every visible copy; every node is first asked whether a container
+    uses its copy, so a network in use on one node is left on all of them."""
+    removing = call.request.method == "DELETE"
+    operation = Op.NETWORK_REMOVE if removing else Op.NETWORK_VIEW
+    copies = [
+        found
+        for found in await engines.everywhere("networks", name)
+        if found[2].get("Name") == name and _node_local(found[2])
+    ]
+    acted = _acted_on(call, "networks", ident, copies, operation, removing)
+    if not acted:
+        return  # the manager answers "not found" itself
+    _node, last_engine, last = acted[-1]
+    call.forward_engine = last_engine
+    call.rewrite_path(f"/networks/{last.get('Id')}")
+    if not removing:
+        return
+    call.authorize()
+    for node, _engine, obj in acted:
+        if obj.get("Containers"):
+            raise Refusal(
+                403,
+                f"on node {node}: error while removing network: network {name} id "
+                f"{obj.get('Id')} has active endpoints",
+            )
+    earlier = acted[:-1]
+    copy_ids = {id(engine): obj.get("Id") for _node, engine, obj in earlier}
+    await on_nodes(
+        {node: engine for node, engine, _obj in earlier},
+        lambda engine: engine.delete(f"/networks/{copy_ids[id(engine)]}"),
+    )
+
+
 async def create_network(call: Call, m: re.Match[str]) -> None:
+    """With node engines, a node-local network is created on every node. It is refused
+    if any node already has a network of that name, and, if one node refuses, undone
+    on the others."""
     body = await call.json_body()
     labels = dict(body.get("Labels") or {})
     path = await call.target_collection(labels, await stack_collection(call, labels))
@@ -62,22 +160,43 @@ async def create_network(call: Call, m: re.Match[str]) -> None:
     call.require(
         Op.NETWORK_CREATE, path, {SubOption.ATTACHABLE} if body.get("Attachable") else set()
     )
+    engines = _multi(call)
+    if engines is not None and _node_local(body):
+        call.authorize()
+        name = str(body.get("Name", ""))
+        for node, _engine, obj in await engines.everywhere("networks", name):
+            if obj.get("Name") == name:
+                raise Refusal(409, f"on node {node}: network with name {name} already exists")
+        await on_other_nodes(
+            engines,
+            lambda engine: engine.post("/networks/create", body),
+            undo=lambda engine, created: engine.delete(f"/networks/{created.get('Id')}"),
+        )
     call.replace_body(body)
 
 
 async def connect(call: Call, m: re.Match[str]) -> None:
     """Connecting needs Network Connect on the network and Container Connect on the
-    container (and the same for disconnecting)."""
+    container (and the same for disconnecting). With node engines the request goes to
+    the container's node, naming a node-local network by name: that node's copy has
+    another ID."""
     body = await call.json_body()
     connecting = m["action"] == "connect"
-    await call.existing(
+    net = await call.existing(
         "networks", m["id"], Op.NETWORK_CONNECT if connecting else Op.NETWORK_DISCONNECT
     )
     container = str(body.get("Container", ""))
-    if container:
-        await call.referenced(
-            "containers", container, Op.CONTAINER_CONNECT if connecting else Op.CONTAINER_DISCONNECT
-        )
+    if not container:
+        return
+    await call.referenced(
+        "containers", container, Op.CONTAINER_CONNECT if connecting else Op.CONTAINER_DISCONNECT
+    )
+    engines = _multi(call)
+    if engines is None:
+        return
+    call.forward_engine = engines.located("containers", container)
+    if net is not None and _node_local(net):
+        call.rewrite_path(f"/networks/{quote(str(net.get('Name')), safe='')}/{m['action']}")
 
 
 # -- volumes --------------------------------------------------------------------------------
@@ -123,22 +242,17 @@ async def volume(call: Call, m: re.Match[str]) -> None:
         await call.existing("volumes", name, operation)
         return
     found = await call.engines.everywhere("volumes", name)
-    # Invisible ones only when nothing else is there: the check then answers "not found".
-    shown = [f for f in found if call.visible("volumes", f[2])] or found[:1]
-    for _node, _engine, obj in shown if removing else shown[:1]:
-        collection = collection_of("volumes", obj, call.snapshot)
-        call.require(operation, collection, target=Target("volumes", name))
-    if not shown:
+    acted = _acted_on(call, "volumes", name, found, operation, removing)
+    if not acted:
         return  # the manager answers "no such volume" itself
-    call.forward_engine = shown[-1][1] if removing else shown[0][1]
-    if removing and len(shown) > 1:
+    call.forward_engine = acted[-1][1]
+    if removing and len(acted) > 1:
         call.authorize()
-        await _refuse_if_in_use(name, {node: engine for node, engine, _obj in shown})
-        for node, engine, _obj in shown[:-1]:
-            try:
-                await engine.delete(f"/volumes/{quote(name, safe='')}", **call.request.params)
-            except EngineError as exc:
-                raise Refusal(exc.status, f"on node {node}: {exc.message}") from None
+        await _refuse_if_in_use(name, {node: engine for node, engine, _obj in acted})
+        await on_nodes(
+            {node: engine for node, engine, _obj in acted[:-1]},
+            lambda engine: engine.delete(f"/volumes/{quote(name, safe='')}", **call.request.params),
+        )
 
 
 async def _refuse_if_in_use(name: str, holders: dict[str, Engine]) -> None:
@@ -157,7 +271,8 @@ async def _refuse_if_in_use(name: str, holders: dict[str, Engine]) -> None:
 async def create_volume(call: Call, m: re.Match[str]) -> None:
     """With node engines, a volume is created on every node (as classic Swarm under UCP
     did), so that a container finds it wherever it is scheduled; an unnamed one gets
-    its name here, the same everywhere."""
+    its name here, the same everywhere. If one node refuses, it is undone on the
+    others."""
     body = await call.json_body()
     labels = dict(body.get("Labels") or {})
     path = await call.target_collection(labels, await stack_collection(call, labels))
@@ -167,7 +282,12 @@ async def create_volume(call: Call, m: re.Match[str]) -> None:
     if engines is not None and engines.multi:
         body["Name"] = body.get("Name") or secrets.token_hex(32)
         call.authorize()
-        await on_other_nodes(engines, lambda engine: engine.post("/volumes/create", body))
+        name = quote(str(body["Name"]), safe="")
+        await on_other_nodes(
+            engines,
+            lambda engine: engine.post("/volumes/create", body),
+            undo=lambda engine, _created: engine.delete(f"/volumes/{name}"),
+        )
     call.replace_body(body)
 
 
