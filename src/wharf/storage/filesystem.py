@@ -188,8 +188,10 @@ class FilesystemDriver:
         os.replace(tmp, full)
 
     async def writer(self, path: str, append: bool = False) -> FilesystemWriter:
-        # Creating a file waits for the filesystem's journal when other uploads' flushes
-        # are committing it: on a worker thread, so the loop is not stalled behind them.
+        # Creating a file can wait: for the journal, while other uploads' flushes commit
+        # it, or, on an ext4 without one, for the inode allocator to skip the inodes
+        # freed in the last minutes (a millisecond after many deletions). On a worker
+        # thread, so the loop is not stalled behind it.
         return await anyio.to_thread.run_sync(_open_writer, self._full(path), append)
 
     async def move(self, source: str, dest: str) -> None:
