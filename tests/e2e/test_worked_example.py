@@ -582,6 +582,12 @@ def test_16_local_networks_exist_on_every_node(world: World) -> None:
     alice.ok("network", "disconnect", "alice-net", "alice-netc")
     alice.ok("network", "rm", "alice-net")
     assert holders("alice-net") == []
+    # A network only her container's node has, outside her collections: it is judged
+    # there, not waved through because the manager has never heard of it.
+    cluster.host(node).docker("network", "create", "stray-net")
+    err = refused(alice, "network", "connect", "stray-net", "alice-netc")
+    assert "not found" in err.lower(), err
+    cluster.host(node).docker("network", "rm", "stray-net")
     alice.ok("rm", "-f", "alice-netc")
 
     cluster.host("w2").docker("network", "create", "taken-net")

@@ -9,7 +9,7 @@ from typing import Any
 from urllib.parse import quote
 
 from wharf.access.operations import Operation, SubOption
-from wharf.control.engine import Engine
+from wharf.control.engine import Engine, NotFoundInEngine
 from wharf.control.engines import EngineSet
 from wharf.control.proxy.call import Call, Refusal, Target
 from wharf.control.proxy.handlers.common import (
@@ -178,25 +178,40 @@ async def create_network(call: Call, m: re.Match[str]) -> None:
 async def connect(call: Call, m: re.Match[str]) -> None:
     """Connecting needs Network Connect on the network and Container Connect on the
     container (and the same for disconnecting). With node engines the request goes to
-    the container's node, naming a node-local network by name: that node's copy has
-    another ID."""
+    the container's node, and the network checked is the one that node will use: a
+    node-local network is named by name there, since the ID the client holds is the
+    manager's copy's."""
     body = await call.json_body()
     connecting = m["action"] == "connect"
-    net = await call.existing(
-        "networks", m["id"], Op.NETWORK_CONNECT if connecting else Op.NETWORK_DISCONNECT
-    )
+    net_operation = Op.NETWORK_CONNECT if connecting else Op.NETWORK_DISCONNECT
+    container_operation = Op.CONTAINER_CONNECT if connecting else Op.CONTAINER_DISCONNECT
     container = str(body.get("Container", ""))
-    if not container:
-        return
-    await call.referenced(
-        "containers", container, Op.CONTAINER_CONNECT if connecting else Op.CONTAINER_DISCONNECT
-    )
     engines = _multi(call)
-    if engines is None:
+    if engines is None or not container:
+        await call.existing("networks", m["id"], net_operation)
+        if container:
+            await call.referenced("containers", container, container_operation)
         return
-    call.forward_engine = engines.located("containers", container)
-    if net is not None and _node_local(net):
-        call.rewrite_path(f"/networks/{quote(str(net.get('Name')), safe='')}/{m['action']}")
+    await call.referenced("containers", container, container_operation)
+    engine = engines.located("containers", container) or call.engine
+    call.forward_engine = engine
+    ident = m["id"]
+    known = await call.lookup("networks", ident)  # the manager's, by the client's ID
+    if known is not None and _node_local(known):
+        ident = str(known.get("Name"))
+        call.rewrite_path(f"/networks/{quote(ident, safe='')}/{m['action']}")
+    if known is not None and not _node_local(known):
+        net = known  # a swarm-wide network: the manager's copy is the one to judge
+    else:
+        try:
+            net = await engine.inspect("networks", ident)
+        except NotFoundInEngine:
+            return  # the container's node answers "not found" itself
+    call.require(
+        net_operation,
+        collection_of("networks", net, call.snapshot),
+        target=Target("networks", m["id"]),
+    )
 
 
 # -- volumes --------------------------------------------------------------------------------
