@@ -78,7 +78,7 @@ async def check_container_placement(call: Call, path: str) -> None:
     """A container runs on the engine Wharf forwards it to: with node engines, the least
     busy node in the caller's schedulable subtree; otherwise the manager's engine, which
     must then be in that subtree."""
-    if call.engines is not None and call.engines.multi:
+    if call.node_engines is not None:
         await _choose_node(call, path)
         return
     node = await local_node(call.engine)

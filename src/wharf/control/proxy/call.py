@@ -278,9 +278,16 @@ class Call:
 
     # -- objects -------------------------------------------------------------------------------
 
+    @property
+    def node_engines(self) -> EngineSet | None:
+        """Every node's engine, when Wharf has more than the manager's (None otherwise):
+        what the handlers fan out to."""
+        return self.engines if self.engines is not None and self.engines.multi else None
+
     async def lookup(self, kind: str, ident: str) -> dict[str, Any] | None:
-        if kind in ("containers", "exec") and self.engines is not None and self.engines.multi:
-            found = await self.engines.locate(kind, ident)
+        engines = self.node_engines
+        if kind in ("containers", "exec") and engines is not None:
+            found = await engines.locate(kind, ident)
             return found[1] if found else None
         try:
             return await self.engine.inspect(kind, ident)
@@ -290,8 +297,9 @@ class Call:
     def _target_engine(self, kind: str, ident: str) -> None:
         """Requests about a container go to the engine that holds it (found by the
         lookup just made)."""
-        if kind in ("containers", "exec") and self.engines is not None and self.engines.multi:
-            self.forward_engine = self.engines.located(kind, ident)
+        engines = self.node_engines
+        if kind in ("containers", "exec") and engines is not None:
+            self.forward_engine = engines.located(kind, ident)
 
     async def existing(
         self,

@@ -51,13 +51,13 @@ async def list_containers(call: Call, m: re.Match[str]) -> None:
     """Every node's containers (with node engines), each shown only if visible, newest
     first; a ``limit`` counts the merged list."""
     filter_list(call, "containers")
-    if call.engines is None or not call.engines.multi:
+    engines = call.node_engines
+    if engines is None:
         return
     limit = call.take_limit()  # (None if the filter took it: it applies it itself)
     visible_only = call.response_filter
     call.raw_filter = None  # merging needs the objects
     params = call.request.params
-    engines = call.engines
 
     async def everywhere(items: Any) -> Any:
         if isinstance(items, list):

@@ -10,9 +10,8 @@ from typing import Any
 from urllib.parse import quote
 
 from wharf.access.operations import Operation, SubOption
-from wharf.control.engine import EngineError
-from wharf.control.proxy.call import Call, Refusal
-from wharf.control.proxy.handlers.common import newest_first
+from wharf.control.proxy.call import Call
+from wharf.control.proxy.handlers.common import newest_first, on_nodes
 from wharf.control.proxy.pulls import pull_everywhere
 from wharf.control.resources import ROOT
 
@@ -30,10 +29,10 @@ async def list_images(call: Call, m: re.Match[str]) -> None:
 
         call.response_filter = nothing
         return
-    if call.engines is None or not call.engines.multi:
+    engines = call.node_engines
+    if engines is None:
         return
     params = call.request.params
-    engines = call.engines
 
     async def everywhere(items: Any) -> Any:
         if isinstance(items, list):
@@ -70,9 +69,9 @@ async def create(call: Call, m: re.Match[str]) -> None:
     every node's progress (``control/proxy/pulls.py``). An import (``fromSrc``) stays on
     the manager."""
     call.require(Op.IMAGE_CREATE, ROOT)
-    engines = call.engines
+    engines = call.node_engines
     params = call.request.params
-    if engines is None or not engines.multi or not params.get("fromImage"):
+    if engines is None or not params.get("fromImage"):
         return
     auth = call.request.head.get("x-registry-auth")
     call.respond = functools.partial(pull_everywhere, engines.by_node(), params, auth)
@@ -81,8 +80,8 @@ async def create(call: Call, m: re.Match[str]) -> None:
 async def _on_a_holder(call: Call, name: str) -> None:
     """Send a request about image ``name`` to a node that has it (the manager when it
     does, or when none does: the engine then answers "no such image" itself)."""
-    if call.engines is not None and call.engines.multi:
-        holders = await call.engines.holders("images", name)
+    if call.node_engines is not None:
+        holders = await call.node_engines.holders("images", name)
         if holders:
             call.forward_engine = holders[0]
 
@@ -103,21 +102,19 @@ async def remove(call: Call, m: re.Match[str]) -> None:
     the removal with its reason, naming the node."""
     force = call.request.param("force").lower() in ("1", "true")
     call.require(Op.IMAGE_REMOVE, ROOT, {SubOption.FORCE_REMOVE} if force else set())
-    if call.engines is None or not call.engines.multi:
+    engines = call.node_engines
+    if engines is None:
         return
     name = m["name"]
-    holders = await call.engines.holders("images", name)
+    holders = await engines.everywhere("images", name)
     if not holders:
         return
     params = call.request.params
-    names = {engine: node for node, engine in call.engines.nodes.items()}
-    for engine in holders[1:]:
-        try:
-            await engine.delete(f"/images/{quote(name, safe='')}", **params)
-        except EngineError as exc:
-            node = names.get(engine, engine.address)
-            raise Refusal(exc.status, f"on node {node}: {exc.message}") from exc
-    call.forward_engine = holders[0]
+    await on_nodes(
+        {node: engine for node, engine, _obj in holders[1:]},
+        lambda engine: engine.delete(f"/images/{quote(name, safe='')}", **params),
+    )
+    call.forward_engine = holders[0][1]
 
 
 def simple(operation: Operation):  # type: ignore[no-untyped-def]

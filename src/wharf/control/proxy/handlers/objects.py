@@ -48,15 +48,11 @@ def _node_local(spec: dict[str, Any]) -> bool:
     return (spec.get("Driver") or "bridge") != "overlay"
 
 
-def _multi(call: Call) -> EngineSet | None:
-    return call.engines if call.engines is not None and call.engines.multi else None
-
-
 async def list_networks(call: Call, m: re.Match[str]) -> None:
     """Only visible networks (and the built-in ones); with node engines, every node's,
     a node-local network once by name (the manager's copy first), a swarm-wide one,
     which workers using it list too, once by ID."""
-    engines = _multi(call)
+    engines = call.node_engines
     if call.is_admin and engines is None:
         return
     params = call.request.params
@@ -84,13 +80,16 @@ async def list_networks(call: Call, m: re.Match[str]) -> None:
 
 async def network(call: Call, m: re.Match[str]) -> None:
     ident = m["id"]
-    engines = _multi(call)
-    if engines is not None:
-        found = await engines.everywhere("networks", ident)
-        if found and _node_local(found[0][2]) and not is_builtin_network(found[0][2]):
-            await _node_local_network(call, engines, ident, str(found[0][2].get("Name")))
-            return
     obj = await call.lookup("networks", ident)
+    engines = call.node_engines
+    if engines is not None and (obj is None or _node_local(obj)):
+        # The manager's copy names it; one only other nodes have is looked for there.
+        if obj is None:
+            found = await engines.everywhere("networks", ident)
+            obj = found[0][2] if found else None
+        if obj is not None and _node_local(obj) and not is_builtin_network(obj):
+            await _node_local_network(call, engines, ident, str(obj.get("Name")))
+            return
     if obj is not None and is_builtin_network(obj) and call.request.method == "GET":
         return  # infrastructure networks are visible to everyone
     operation = Op.NETWORK_VIEW if call.request.method == "GET" else Op.NETWORK_REMOVE
@@ -141,11 +140,10 @@ async def _node_local_network(call: Call, engines: EngineSet, ident: str, name: 
                 f"on node {node}: error while removing network: network {name} id "
                 f"{obj.get('Id')} has active endpoints",
             )
-    earlier = acted[:-1]
-    copy_ids = {id(engine): obj.get("Id") for _node, engine, obj in earlier}
+    copy_ids = {engine: obj.get("Id") for _node, engine, obj in acted[:-1]}
     await on_nodes(
-        {node: engine for node, engine, _obj in earlier},
-        lambda engine: engine.delete(f"/networks/{copy_ids[id(engine)]}"),
+        {node: engine for node, engine, _obj in acted[:-1]},
+        lambda engine: engine.delete(f"/networks/{copy_ids[engine]}"),
     )
 
 
@@ -160,7 +158,7 @@ async def create_network(call: Call, m: re.Match[str]) -> None:
     call.require(
         Op.NETWORK_CREATE, path, {SubOption.ATTACHABLE} if body.get("Attachable") else set()
     )
-    engines = _multi(call)
+    engines = call.node_engines
     if engines is not None and _node_local(body):
         call.authorize()
         name = str(body.get("Name", ""))
@@ -186,7 +184,7 @@ async def connect(call: Call, m: re.Match[str]) -> None:
     net_operation = Op.NETWORK_CONNECT if connecting else Op.NETWORK_DISCONNECT
     container_operation = Op.CONTAINER_CONNECT if connecting else Op.CONTAINER_DISCONNECT
     container = str(body.get("Container", ""))
-    engines = _multi(call)
+    engines = call.node_engines
     if engines is None or not container:
         await call.existing("networks", m["id"], net_operation)
         if container:
@@ -197,12 +195,12 @@ async def connect(call: Call, m: re.Match[str]) -> None:
     call.forward_engine = engine
     ident = m["id"]
     known = await call.lookup("networks", ident)  # the manager's, by the client's ID
-    if known is not None and _node_local(known):
-        ident = str(known.get("Name"))
-        call.rewrite_path(f"/networks/{quote(ident, safe='')}/{m['action']}")
     if known is not None and not _node_local(known):
         net = known  # a swarm-wide network: the manager's copy is the one to judge
     else:
+        if known is not None:
+            ident = str(known.get("Name"))
+            call.rewrite_path(f"/networks/{quote(ident, safe='')}/{m['action']}")
         try:
             net = await engine.inspect("networks", ident)
         except NotFoundInEngine:
@@ -220,7 +218,7 @@ async def connect(call: Call, m: re.Match[str]) -> None:
 async def list_volumes(call: Call, m: re.Match[str]) -> None:
     """With node engines, every node's volumes: a named volume lives on the node whose
     containers use it. The same name on several nodes is listed once."""
-    engines = call.engines if call.engines is not None and call.engines.multi else None
+    engines = call.node_engines
     if call.is_admin and engines is None:
         return
     params = call.request.params
@@ -253,10 +251,11 @@ async def volume(call: Call, m: re.Match[str]) -> None:
     name = m["name"]
     removing = call.request.method == "DELETE"
     operation = Op.VOLUME_REMOVE if removing else Op.VOLUME_VIEW
-    if call.engines is None or not call.engines.multi:
+    engines = call.node_engines
+    if engines is None:
         await call.existing("volumes", name, operation)
         return
-    found = await call.engines.everywhere("volumes", name)
+    found = await engines.everywhere("volumes", name)
     acted = _acted_on(call, "volumes", name, found, operation, removing)
     if not acted:
         return  # the manager answers "no such volume" itself
@@ -293,8 +292,8 @@ async def create_volume(call: Call, m: re.Match[str]) -> None:
     path = await call.target_collection(labels, await stack_collection(call, labels))
     body["Labels"] = labels
     call.require(Op.VOLUME_CREATE, path, volume_create_needs(body))
-    engines = call.engines
-    if engines is not None and engines.multi:
+    engines = call.node_engines
+    if engines is not None:
         body["Name"] = body.get("Name") or secrets.token_hex(32)
         call.authorize()
         name = quote(str(body["Name"]), safe="")

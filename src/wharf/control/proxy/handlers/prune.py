@@ -25,8 +25,8 @@ async def prune(call: Call, m: re.Match[str]) -> None:
         await admin_only(call)
     else:
         call.require(operation, ROOT)
-    engines = call.engines
-    if engines is None or not engines.multi:
+    engines = call.node_engines
+    if engines is None:
         return
     call.authorize()
     params = call.request.params
