@@ -606,3 +606,10 @@ def test_16_local_networks_exist_on_every_node(world: World) -> None:
     assert "on node w2" in err, err
     assert holders("alice-sub") == []
     cluster.host("w2").docker("network", "rm", "w2-only")
+    # Refused by the manager alone, whose part used to be forwarded after the others'
+    # were made: nothing is left on the workers either.
+    cluster.host("m1").docker("network", "create", "--subnet", "10.98.0.0/24", "m1-only")
+    err = refused(alice, "network", "create", "--subnet", "10.98.0.0/24", "alice-sub2")
+    assert "on node m1" in err, err
+    assert holders("alice-sub2") == []
+    cluster.host("m1").docker("network", "rm", "m1-only")

@@ -11,6 +11,7 @@ from wharf.control.engine import Engine, EngineError
 from wharf.control.engines import EngineSet
 from wharf.control.proxy.call import Call, Refusal
 from wharf.control.proxy.listing import keep_elements
+from wharf.control.proxy.wire import json_response
 from wharf.control.resources import (
     ACCESS_LABEL,
     KINDS,
@@ -56,6 +57,24 @@ async def on_nodes(
     if isinstance(failure, EngineError):
         raise Refusal(failure.status, f"on node {node}: {failure.message}")
     raise failure
+
+
+async def create_on_every_node(
+    call: Call, engines: EngineSet, path: str, body: dict[str, Any], undo: Undo
+) -> None:
+    """Create what ``body`` describes on every node, the manager's included, and answer
+    ``call`` with the manager's reply instead of forwarding the request. A
+    create that any node refuses, the manager too, is undone on the others: forwarding
+    the manager's part after the others' would leave their copies behind when only the
+    manager refused."""
+    created = await on_nodes(engines.by_node(), lambda engine: engine.post(path, body), undo)
+
+    async def answer(writer: asyncio.StreamWriter) -> int:
+        writer.write(json_response(201, created[0]))
+        await writer.drain()
+        return 201
+
+    call.respond = answer
 
 
 def newest_first(items: list[Any]) -> None:

@@ -14,9 +14,9 @@ from wharf.control.engines import EngineSet
 from wharf.control.proxy.call import Call, Refusal, Target
 from wharf.control.proxy.handlers.common import (
     create_labelled,
+    create_on_every_node,
     filter_list,
     on_nodes,
-    on_other_nodes,
     stack_collection,
 )
 from wharf.control.resources import ACCESS_LABEL, collection_of, is_builtin_network
@@ -149,8 +149,8 @@ async def _node_local_network(call: Call, engines: EngineSet, ident: str, name: 
 
 async def create_network(call: Call, m: re.Match[str]) -> None:
     """With node engines, a node-local network is created on every node. It is refused
-    if any node already has a network of that name, and, if one node refuses, undone
-    on the others."""
+    if any node already has a network of that name, and, if one node refuses (the
+    manager too), undone on the others."""
     body = await call.json_body()
     labels = dict(body.get("Labels") or {})
     path = await call.target_collection(labels, await stack_collection(call, labels))
@@ -165,11 +165,14 @@ async def create_network(call: Call, m: re.Match[str]) -> None:
         for node, _engine, obj in await engines.everywhere("networks", name):
             if obj.get("Name") == name:
                 raise Refusal(409, f"on node {node}: network with name {name} already exists")
-        await on_other_nodes(
+        await create_on_every_node(
+            call,
             engines,
-            lambda engine: engine.post("/networks/create", body),
+            "/networks/create",
+            body,
             undo=lambda engine, created: engine.delete(f"/networks/{created.get('Id')}"),
         )
+        return
     call.replace_body(body)
 
 
@@ -285,8 +288,8 @@ async def _refuse_if_in_use(name: str, holders: dict[str, Engine]) -> None:
 async def create_volume(call: Call, m: re.Match[str]) -> None:
     """With node engines, a volume is created on every node (as classic Swarm under UCP
     did), so that a container finds it wherever it is scheduled; an unnamed one gets
-    its name here, the same everywhere. If one node refuses, it is undone on the
-    others."""
+    its name here, the same everywhere. If one node refuses (the manager too), it is
+    undone on the others."""
     body = await call.json_body()
     labels = dict(body.get("Labels") or {})
     path = await call.target_collection(labels, await stack_collection(call, labels))
@@ -297,11 +300,18 @@ async def create_volume(call: Call, m: re.Match[str]) -> None:
         body["Name"] = body.get("Name") or secrets.token_hex(32)
         call.authorize()
         name = quote(str(body["Name"]), safe="")
-        await on_other_nodes(
-            engines,
-            lambda engine: engine.post("/volumes/create", body),
-            undo=lambda engine, _created: engine.delete(f"/volumes/{name}"),
-        )
+        # Creating a volume a node already has answers with that volume: undoing it
+        # there would delete a volume this request did not make.
+        had = {
+            engine for _node, engine, _obj in await engines.everywhere("volumes", str(body["Name"]))
+        }
+
+        async def undo(engine: Engine, _created: Any) -> None:
+            if engine not in had:
+                await engine.delete(f"/volumes/{name}")
+
+        await create_on_every_node(call, engines, "/volumes/create", body, undo)
+        return
     call.replace_body(body)
 
 
