@@ -331,7 +331,18 @@ def test_nodes_and_join_commands(cui: UI, swarm: Swarm) -> None:
     expect(row).to_have_count(1)
     for text in ("manager", "leader", "active", "ready", "/System"):
         expect(row).to_contain_text(text)
+    expect(page.locator("[data-readiness]")).to_have_text("1 of 1 node(s) ready")
+    summary = page.locator(".pager-summary")
+    expect(summary).to_have_text("Showing 1\u20131 of 1 nodes")
     ui.shot("nodes")
+    # the list filters by hostname, and says what it filtered
+    page.get_by_label("Filter by hostname").fill(hostname[1:].upper())
+    expect(row).to_have_count(1)
+    page.get_by_label("Filter by hostname").fill("no-such-node")
+    expect(summary).to_have_text("No nodes (filtered from 1)")
+    expect(page.get_by_text("No node matches.")).to_be_visible()
+    page.get_by_label("Filter by hostname").fill("")
+    expect(row).to_have_count(1)
 
     page.get_by_role("button", name="Add node").click()
     dialog = page.get_by_role("dialog", name="Add a node")

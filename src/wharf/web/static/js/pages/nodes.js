@@ -1,12 +1,13 @@
 // Nodes: the swarm's nodes the user may see — hostname, role, availability, state,
 // address, engine, collection (the node's access label; nodes without one are in /System
-// for managers and /Shared for workers). Administrators get "Add node": the manager and
-// worker join commands with the swarm's join tokens.
+// for managers and /Shared for workers) — filtered by hostname, 50 to a page.
+// Administrators get "Add node": the manager and worker join commands with the swarm's
+// join tokens.
 
 import {
-  badge, button, dialog, h, messageArea, table, toast,
+  badge, button, control, dialog, h, messageArea, table, toast,
 } from '../dom.js';
-import { pageHeader } from '../components.js';
+import { localPager, pageHeader } from '../components.js';
 import {
   docker, hostname, joinCommand, listNodes, managerAddress, nodeCollection, poll, stateBadge,
 } from '../docker.js';
@@ -51,13 +52,16 @@ export default {
   async render(ctx) {
     const { me } = ctx;
     const message = messageArea();
+    const filter = control('Filter by hostname', { type: 'search', name: 'filter', class: 'field-inline filter-field', placeholder: 'Part of a hostname' });
     const area = h('div', {}, h('p', { class: 'loading' }, 'Loading…'));
-    const summary = h('p', { class: 'pager-summary', 'aria-live': 'polite' });
+    const readiness = h('p', { class: 'hint', 'data-readiness': '' });
+    const pager = localPager(() => draw());
+    let nodes = [];
 
-    async function load() {
-      const nodes = await listNodes();
-      if (!ctx.isCurrent()) return;
-      nodes.sort((a, b) => (a.Spec?.Role || '').localeCompare(b.Spec?.Role || '') || hostname(a).localeCompare(hostname(b)));
+    function draw() {
+      const wanted = filter.control.value.trim().toLowerCase();
+      const matching = nodes.filter((n) => hostname(n).toLowerCase().includes(wanted));
+      const rows = pager.page(matching, nodes.length, 'nodes');
       area.replaceChildren(table([
         { label: 'Hostname', render: (n) => h('span', { 'data-node': hostname(n) }, hostname(n)) },
         {
@@ -69,9 +73,16 @@ export default {
         { label: 'Address', render: (n) => h('code', {}, n.ManagerStatus?.Addr || n.Status?.Addr || '—') },
         { label: 'Engine', render: (n) => n.Description?.Engine?.EngineVersion || '—' },
         { label: 'Collection', render: (n) => h('code', {}, nodeCollection(n)) },
-      ], nodes, { caption: 'Nodes', empty: 'No node you may see.' }));
+      ], rows, { caption: 'Nodes', empty: wanted ? 'No node matches.' : 'No node you may see.' }));
+    }
+
+    async function load() {
+      const list = await listNodes();
+      if (!ctx.isCurrent()) return;
+      nodes = list.sort((a, b) => (a.Spec?.Role || '').localeCompare(b.Spec?.Role || '') || hostname(a).localeCompare(hostname(b)));
       const ready = nodes.filter((n) => n.Status?.State === 'ready').length;
-      summary.textContent = `${nodes.length} node(s), ${ready} ready`;
+      readiness.textContent = `${ready} of ${nodes.length} node(s) ready`;
+      draw();
     }
 
     const actions = me.isAdmin ? [button('Add node', {
@@ -92,7 +103,9 @@ export default {
           ? 'Every node of the swarm. A node\'s collection decides who may schedule on it.'
           : 'The nodes you may see. A node\'s collection decides who may schedule on it.',
       }),
-      message.el, area, summary);
+      h('div', { class: 'toolbar' }, filter.field, readiness),
+      message.el, area, pager.el);
+    filter.control.addEventListener('input', () => { pager.reset(); draw(); });
     await load();
     poll(ctx, load, { every: 10000, area });
   },
