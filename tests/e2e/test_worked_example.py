@@ -504,6 +504,16 @@ def test_14_volumes_live_on_the_node_of_the_containers_that_use_them(world: Worl
     ]
     assert holders == [h.name for h in cluster.hosts]
     assert carol.ok("volume", "ls", "--format", "{{.Name}}").split().count("everywhere") == 1
+    # An unnamed one gets its name from Wharf, the same on every node.
+    unnamed = carol.ok("volume", "create", "--label", f"{ACCESS}=/Shared").strip()
+    assert len(unnamed) == 64, unnamed
+    assert all(
+        h.docker("volume", "inspect", unnamed, check=False).returncode == 0 for h in cluster.hosts
+    )
+    carol.ok("volume", "rm", unnamed)
+    assert not any(
+        h.docker("volume", "inspect", unnamed, check=False).returncode == 0 for h in cluster.hosts
+    )
     # In use on one node: refused, naming that node, and left on every node.
     last = cluster.hosts[-1]
     last.docker(

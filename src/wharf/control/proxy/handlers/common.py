@@ -48,9 +48,12 @@ async def on_nodes(
     if failure is None:
         return outcomes
     if undo is not None:
-        done = [(e, o) for e, o in zip(nodes.values(), outcomes, strict=True) if o is not failure]
         await asyncio.gather(
-            *(undo(e, o) for e, o in done if not isinstance(o, BaseException)),
+            *(
+                undo(e, o)
+                for e, o in zip(nodes.values(), outcomes, strict=True)
+                if not isinstance(o, BaseException)
+            ),
             return_exceptions=True,
         )
     node = next(n for n, o in zip(nodes, outcomes, strict=True) if o is failure)

@@ -297,14 +297,18 @@ async def create_volume(call: Call, m: re.Match[str]) -> None:
     call.require(Op.VOLUME_CREATE, path, volume_create_needs(body))
     engines = call.node_engines
     if engines is not None:
-        body["Name"] = body.get("Name") or secrets.token_hex(32)
+        given = str(body.get("Name") or "")
+        body["Name"] = given or secrets.token_hex(32)
         call.authorize()
         name = quote(str(body["Name"]), safe="")
         # Creating a volume a node already has answers with that volume: undoing it
-        # there would delete a volume this request did not make.
-        had = {
-            engine for _node, engine, _obj in await engines.everywhere("volumes", str(body["Name"]))
-        }
+        # there would delete a volume this request did not make. (A name Wharf just
+        # made up is on no node.)
+        had = (
+            {engine for _node, engine, _obj in await engines.everywhere("volumes", given)}
+            if given
+            else set()
+        )
 
         async def undo(engine: Engine, _created: Any) -> None:
             if engine not in had:
