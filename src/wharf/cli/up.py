@@ -12,6 +12,7 @@ from typing import Any
 import click
 
 from wharf.cli.options import server_options, settings_from
+from wharf.core.allocator import retain_freed_memory
 from wharf.core.app import Services, build_services, create_app
 from wharf.core.bootstrap import bootstrap
 from wharf.core.config import Settings
@@ -109,6 +110,7 @@ def up(
         )
     sys.stdout.flush()
     app = create_app(settings, services)
+    retain_freed_memory()
     try:
         import uvloop
 
