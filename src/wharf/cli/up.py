@@ -20,6 +20,12 @@ from wharf.core.logging import configure_logging, get_logger
 
 log = get_logger("up")
 
+# How much of a request body granian reads from a connection before handing it over:
+# the size of the chunks a push arrives in. Measured in eight paired rounds of eight
+# concurrent 16 MiB pushes against granian's default (408 KiB): 7 % more throughput and
+# 4 % less server CPU per MiB; 4 MiB was no better, and single pushes are unchanged.
+HTTP1_READ_BUFFER = 1024 * 1024
+
 
 @click.command()
 @click.option(
@@ -125,6 +131,7 @@ async def _serve(settings: Settings, app: object, services: Services) -> None:
     import logging
 
     from granian.constants import Interfaces
+    from granian.http import HTTP1Settings
     from granian.server.embed import Server
 
     # The embedded server announces itself as experimental on every start; we rely on
@@ -137,6 +144,7 @@ async def _serve(settings: Settings, app: object, services: Services) -> None:
         interface=Interfaces.ASGINL,
         log_enabled=False,
         backlog=1024,
+        http1_settings=HTTP1Settings(max_buffer_size=HTTP1_READ_BUFFER),
     )
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
