@@ -1,5 +1,5 @@
-"""Responses of the /v2 API: every one carries the API version header, and blobs are
-sent without copying through Python when the server and the storage allow it."""
+"""Responses of the /v2 API: every one carries the API version header, and blobs go out
+the cheapest way for their size (see ``PATHSEND_MAX_BYTES``)."""
 
 from __future__ import annotations
 
@@ -61,9 +61,17 @@ def parse_range(header: str | None, size: int) -> tuple[int, int] | None:
     return first, min(last, size - 1)
 
 
+# Whole blobs up to this size go out with the server's ``pathsend``; larger ones are
+# streamed from the storage driver in its 1 MiB reads. pathsend costs least per request
+# (2,000 4 KiB pulls at c=8: 3,400 against 2,300 req/s streamed), but writes the socket
+# 128 KiB at a time: 16 MiB blobs streamed go 9 % (c=1) to 19 % (c=8) faster, paired
+# rounds, because the client wakes up and reads a tenth as often.
+PATHSEND_MAX_BYTES = 1024 * 1024
+
+
 class BlobResponse(Response):
-    """A blob (or a byte range of it). A whole blob on local storage goes out with the
-    server's ``pathsend`` (the Rust side reads the file); anything else is streamed."""
+    """A blob (or a byte range of it). A small whole blob on local storage goes out with
+    the server's ``pathsend`` (the Rust side reads the file); anything else is streamed."""
 
     def __init__(
         self,
@@ -105,6 +113,7 @@ class BlobResponse(Response):
         if (
             self.status_code == 200
             and self.local_path is not None
+            and self.length <= PATHSEND_MAX_BYTES
             and "http.response.pathsend" in extensions
         ):
             await send({"type": "http.response.pathsend", "path": self.local_path})

@@ -192,3 +192,12 @@ def test_blob_range_requests(client: httpx.Client) -> None:
     assert head.content == b""
     unknown = expect(client.get(f"/v2/{name}/blobs/{sha256(b'nope')}"), 404)
     assert error_codes(unknown) == ["BLOB_UNKNOWN"]
+
+    # A blob small enough to go out with the server's pathsend, not streamed.
+    small = os.urandom(4096)
+    small_path = f"/v2/{name}/blobs/{push_blob(client, name, small)}"
+    assert expect(client.get(small_path), 200).content == small
+    assert (
+        expect(client.get(small_path, headers={"Range": "bytes=10-19"}), 206).content
+        == (small[10:20])
+    )
