@@ -64,6 +64,37 @@ def run_mode(directory: Path, mode: str, rounds: int, mib: int) -> list[float]:
     return figures
 
 
+def free_memory_bytes() -> int:
+    with open("/proc/meminfo") as f:
+        for line in f:
+            if line.startswith("MemFree:"):
+                return int(line.split()[1]) * 1024
+    return 0
+
+
+def fill_with_clean_cache(path: Path, leave_free: int) -> tuple[int, float]:
+    """Fill the machine's free memory, all but ``leave_free`` bytes, with clean page cache:
+    a sparse file at ``path`` (kept; the caller removes it), read to the end. Reading a
+    hole puts zeroed pages in the page cache without writing anything to the disk, and
+    clean pages are what the kernel reclaims first when a server's writes need memory.
+    So every page-cache write after this reuses memory, as on a server that has been up
+    for a while, instead of memory the VM's host has taken back. Returns (bytes cached,
+    seconds)."""
+    size = free_memory_bytes() - leave_free
+    if size <= 0:
+        return 0, 0.0
+    buffer = bytearray(8 * MiB)
+    fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_TRUNC, 0o600)
+    try:
+        os.ftruncate(fd, size)
+        t0 = time.perf_counter()
+        while os.readv(fd, [buffer]):
+            pass
+        return size, time.perf_counter() - t0
+    finally:
+        os.close(fd)
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--rounds", type=int, default=12)
