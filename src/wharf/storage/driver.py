@@ -5,7 +5,7 @@ segments; a driver never interprets them.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable
+from collections.abc import AsyncIterator, Awaitable, Sequence
 from dataclasses import dataclass
 from typing import Protocol, runtime_checkable
 
@@ -110,6 +110,12 @@ class BlobDriver(Protocol):
 
     async def move(self, source: str, dest: str) -> None:
         """Atomically rename, replacing ``dest``; raises :class:`PathNotFound`."""
+        ...
+
+    async def append_and_move(self, source: str, chunks: Sequence[bytes], dest: str) -> None:
+        """Append ``chunks`` to ``source`` (created if missing), make all of it durable,
+        then rename it to ``dest`` as :meth:`move` does: the end of a small upload, in
+        one step instead of a writer, a commit and a move."""
         ...
 
     async def delete(self, path: str) -> None:

@@ -10,7 +10,7 @@ import contextlib
 import os
 import shutil
 import stat
-from collections.abc import AsyncIterator, Awaitable
+from collections.abc import AsyncIterator, Awaitable, Sequence
 from pathlib import Path
 
 import anyio.to_thread
@@ -90,10 +90,18 @@ class FilesystemWriter:
     async def commit(self) -> None:
         # fdatasync (the data and what is needed to read it back, not timestamps) waits
         # for the disk: on a worker thread, so the loop serves others meanwhile.
-        await anyio.to_thread.run_sync(os.fdatasync, self._fd)
-        await self.close()
+        await anyio.to_thread.run_sync(self.commit_blocking)
+
+    def commit_blocking(self) -> None:
+        try:
+            os.fdatasync(self._fd)
+        finally:
+            self._close_now()
 
     async def close(self) -> None:
+        self._close_now()
+
+    def _close_now(self) -> None:
         if not self._closed:
             self._closed = True
             os.close(self._fd)
@@ -130,6 +138,15 @@ def _open_writer(full: str, append: bool) -> FilesystemWriter:
     except FileNotFoundError:  # the first file in its directory
         os.makedirs(os.path.dirname(full), exist_ok=True)
         return FilesystemWriter(full, append)
+
+
+def _append_and_move(source: str, chunks: tuple[bytes, ...], dest: str) -> None:
+    writer = _open_writer(source, append=True)
+    try:
+        writer.write_blocking(*chunks)
+    finally:
+        writer.commit_blocking()
+    _rename_durably(source, dest)
 
 
 def _rename_durably(src: str, dst: str) -> None:
@@ -227,6 +244,11 @@ class FilesystemDriver:
             await anyio.to_thread.run_sync(_rename_durably, self._full(source), self._full(dest))
         except FileNotFoundError:
             raise PathNotFound(source) from None
+
+    async def append_and_move(self, source: str, chunks: Sequence[bytes], dest: str) -> None:
+        await anyio.to_thread.run_sync(
+            _append_and_move, self._full(source), tuple(chunks), self._full(dest)
+        )
 
     async def delete(self, path: str) -> None:
         full = self._full(path)

@@ -4,7 +4,7 @@ driver repeats them."""
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 
 from wharf.core.metrics import Metrics
 from wharf.storage.driver import BlobDriver, FileInfo, FileWriter, InvalidPath, PathNotFound
@@ -57,6 +57,13 @@ class InstrumentedDriver:
             return await self.inner.writer(check_path(path), append)
         except OSError:
             self._failed("writer")
+            raise
+
+    async def append_and_move(self, source: str, chunks: Sequence[bytes], dest: str) -> None:
+        try:
+            await self.inner.append_and_move(check_path(source), chunks, check_path(dest))
+        except OSError:
+            self._failed("append_and_move")
             raise
 
     async def move(self, source: str, dest: str) -> None:

@@ -4,7 +4,7 @@ unit tests of the registry can use it as a real implementation rather than a moc
 from __future__ import annotations
 
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 
 from wharf.storage.driver import FileInfo, PathNotFound
 
@@ -88,6 +88,13 @@ class MemoryDriver:
         if source not in self.files:
             raise PathNotFound(source)
         self.files[dest] = self.files.pop(source)
+
+    async def append_and_move(self, source: str, chunks: Sequence[bytes], dest: str) -> None:
+        data = self.files.pop(source, bytearray())
+        for chunk in chunks:
+            data.extend(chunk)
+        self.files[dest] = data
+        self.modified[dest] = time.time()
 
     async def delete(self, path: str) -> None:
         if path in self.files:

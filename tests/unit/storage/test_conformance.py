@@ -118,6 +118,25 @@ async def test_move_replaces_destination(driver: BlobDriver) -> None:
         await driver.stat("/src/f")
 
 
+async def test_append_and_move_finishes_an_upload_in_one_step(driver: BlobDriver) -> None:
+    # A file that does not exist yet is created ...
+    await driver.append_and_move("/up/new", [b"abc", b"def"], "/blobs/one")
+    assert await driver.get_content("/blobs/one") == b"abcdef"
+    # ... one that does is appended to, and either way the source is gone afterwards.
+    writer = await driver.writer("/up/old")
+    await writer.write(b"0123")
+    await writer.commit()
+    await driver.append_and_move("/up/old", [b"45"], "/blobs/two")
+    assert await driver.get_content("/blobs/two") == b"012345"
+    for source in ("/up/new", "/up/old"):
+        with pytest.raises(PathNotFound):
+            await driver.stat(source)
+    # Nothing to append: the source is only made durable and moved.
+    await driver.put_content("/up/full", b"xyz")
+    await driver.append_and_move("/up/full", [], "/blobs/three")
+    assert await driver.get_content("/blobs/three") == b"xyz"
+
+
 async def test_delete_a_directory_tree_only_below_it(driver: BlobDriver) -> None:
     await driver.put_content("/d/one", b"1")
     await driver.put_content("/d/sub/two", b"2")
