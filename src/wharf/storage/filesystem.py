@@ -195,11 +195,12 @@ class FilesystemDriver:
         except (FileNotFoundError, NotADirectoryError):
             raise PathNotFound(path) from None
         try:
-            if not stat.S_ISREG(os.fstat(fd).st_mode):
+            info = os.fstat(fd)
+            if not stat.S_ISREG(info.st_mode):
                 raise PathNotFound(path)
-            buffer = memoryview(
-                bytearray(READ_CHUNK if length is None else min(READ_CHUNK, length))
-            )
+            # No larger than what there is to read: a config blob needs no 1 MiB buffer.
+            wanted = max(info.st_size - offset, 1) if length is None else length
+            buffer = memoryview(bytearray(min(READ_CHUNK, max(wanted, 1))))
             position, remaining = offset, length
             while remaining is None or remaining > 0:
                 want = len(buffer) if remaining is None else min(len(buffer), remaining)
