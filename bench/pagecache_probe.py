@@ -64,10 +64,11 @@ def run_mode(directory: Path, mode: str, rounds: int, mib: int) -> list[float]:
     return figures
 
 
-def free_memory_bytes() -> int:
+def meminfo_bytes(field: str) -> int:
+    """A ``/proc/meminfo`` figure (``MemTotal``, ``MemFree``...) in bytes; 0 if absent."""
     with open("/proc/meminfo") as f:
         for line in f:
-            if line.startswith("MemFree:"):
+            if line.startswith(f"{field}:"):
                 return int(line.split()[1]) * 1024
     return 0
 
@@ -80,7 +81,7 @@ def fill_with_clean_cache(path: Path, leave_free: int) -> tuple[int, float]:
     So every page-cache write after this reuses memory, as on a server that has been up
     for a while, instead of memory the VM's host has taken back. Returns (bytes cached,
     seconds)."""
-    size = free_memory_bytes() - leave_free
+    size = meminfo_bytes("MemFree") - leave_free
     if size <= 0:
         return 0, 0.0
     buffer = bytearray(8 * MiB)

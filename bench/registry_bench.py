@@ -47,7 +47,7 @@ from urllib.parse import urlsplit
 import httpx
 
 from fs_probe import create_times, describe  # bench/ is on sys.path when this script runs
-from pagecache_probe import fill_with_clean_cache, run_mode
+from pagecache_probe import fill_with_clean_cache, meminfo_bytes, run_mode
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 REFERENCE_BIN = "/usr/bin/docker-registry"
@@ -1377,11 +1377,7 @@ def _cmd_output(cmd: list[str]) -> str:
 
 
 def environment(wharf: str) -> dict[str, str]:
-    mem_kib = 0
-    with open("/proc/meminfo") as f:
-        for line in f:
-            if line.startswith("MemTotal:"):
-                mem_kib = int(line.split()[1])
+    mem_kib = meminfo_bytes("MemTotal") // 1024
     cpu = "?"
     with open("/proc/cpuinfo") as f:
         for line in f:

@@ -7,7 +7,8 @@ chunk lands in memory the process has just returned to the kernel: about 35 page
 per MiB received, each page zero-filled again, and on a virtual machine that reports free
 pages to its host, faulted in again by the host. Raising the two thresholds makes glibc
 reuse the blocks it already has. Measured on eight concurrent 16 MiB pushes: page faults
-from 32-40 to under 8 per MiB, and 3-6 % more throughput in every paired round. The
+from 32-40 to under 8 per MiB, and 3-6 % more throughput in five of six paired rounds
+(the sixth straddled a change in the machine's memory). The
 memory kept is what the busiest moment needed (a few MiB per upload in flight), not more.
 """
 

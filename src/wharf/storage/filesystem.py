@@ -96,12 +96,12 @@ class FilesystemWriter:
         try:
             os.fdatasync(self._fd)
         finally:
-            self._close_now()
+            self.close_blocking()
 
     async def close(self) -> None:
-        self._close_now()
+        self.close_blocking()
 
-    def _close_now(self) -> None:
+    def close_blocking(self) -> None:
         if not self._closed:
             self._closed = True
             os.close(self._fd)
@@ -144,8 +144,9 @@ def _append_and_move(source: str, chunks: tuple[bytes, ...], dest: str) -> None:
     writer = _open_writer(source, append=True)
     try:
         writer.write_blocking(*chunks)
-    finally:
         writer.commit_blocking()
+    finally:
+        writer.close_blocking()  # after a failed write: closed, not flushed
     _rename_durably(source, dest)
 
 
@@ -199,7 +200,7 @@ class FilesystemDriver:
             if not stat.S_ISREG(info.st_mode):
                 raise PathNotFound(path)
             # No larger than what there is to read: a config blob needs no 1 MiB buffer.
-            wanted = max(info.st_size - offset, 1) if length is None else length
+            wanted = info.st_size - offset if length is None else length
             buffer = memoryview(bytearray(min(READ_CHUNK, max(wanted, 1))))
             position, remaining = offset, length
             while remaining is None or remaining > 0:
