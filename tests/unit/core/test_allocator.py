@@ -35,6 +35,11 @@ def faults_per_mib(retain: bool) -> float:
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="glibc's mallopt")
 def test_freed_chunks_are_reused_instead_of_faulted_in_again() -> None:
-    # Without it, every chunk is new memory from the kernel (about 256 faults per MiB).
-    assert faults_per_mib(retain=False) > 100
-    assert faults_per_mib(retain=True) < 16
+    # Without it, every chunk is new memory from the kernel: about 224 faults per MiB with
+    # 4 KiB pages, fewer where the kernel hands out larger anonymous folios (58 with 16 KiB
+    # multi-size THP, 24 with 64 KiB). Whatever the fault size, kept memory is not faulted
+    # in again, so the comparison is a ratio, measured in the same environment.
+    kept = faults_per_mib(retain=True)
+    returned = faults_per_mib(retain=False)
+    assert kept < 16
+    assert kept * 10 < returned, (kept, returned)
