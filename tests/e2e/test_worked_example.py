@@ -9,6 +9,7 @@ workload ran is checked on the node engines directly.
 from __future__ import annotations
 
 import base64
+import contextlib
 import json
 import os
 import subprocess
@@ -23,7 +24,7 @@ import pytest
 
 from tests.common.bundles import ClientBundle, download_bundle, login
 from tests.common.procs import free_port, short_tmpdir, wait_for
-from tests.e2e.cluster import SUBNET, Cluster
+from tests.e2e.cluster import SUBNET, Cluster, Host
 
 pytestmark = pytest.mark.e2e
 IMAGE = "box:1"
@@ -172,6 +173,19 @@ def refused(bundle: ClientBundle, *args: str) -> str:
     rc, out, err = bundle.docker(*args)
     assert rc != 0, f"docker {' '.join(args)} as {bundle.user} was allowed:\n{out}"
     return err
+
+
+@contextlib.contextmanager
+def read_only_volumes(host: Host) -> Iterator[None]:
+    """Make ``host``'s engine unable to create a local volume, without stopping it: its
+    volumes directory is mounted read-only over itself, in the host's mount namespace."""
+    where = "/var/lib/docker/volumes"
+    subprocess.run(host.enter("mount", "--bind", where, where), check=True)
+    try:
+        subprocess.run(host.enter("mount", "-o", "remount,bind,ro", where), check=True)
+        yield
+    finally:
+        subprocess.run(host.enter("umount", where), check=True)
 
 
 def test_1_alice_runs_containers_on_shared_nodes_only(world: World) -> None:
@@ -532,6 +546,23 @@ def test_14_volumes_live_on_the_node_of_the_containers_that_use_them(world: Worl
     assert all(
         h.docker("volume", "inspect", "everywhere", check=False).returncode for h in cluster.hosts
     )
+
+    # Refused by one node (its volumes directory is read-only there): undone on the
+    # others, except on a node that already had a volume of that name, which keeps it.
+    def volume_holders(name: str) -> list[str]:
+        return [
+            h.name
+            for h in cluster.hosts
+            if h.docker("volume", "inspect", name, check=False).returncode == 0
+        ]
+
+    refusing, had_it = cluster.host("w2"), cluster.host("w1")
+    had_it.docker("volume", "create", "half-made")
+    with read_only_volumes(refusing):
+        err = refused(carol, "volume", "create", "--label", f"{ACCESS}=/Shared", "half-made")
+        assert "on node w2" in err and "read-only file system" in err, err
+        assert volume_holders("half-made") == ["w1"]
+    had_it.docker("volume", "rm", "half-made")
 
 
 def test_15_prunes_clear_every_node(world: World) -> None:
