@@ -3,43 +3,29 @@ never trusted past what this process hashed."""
 
 from __future__ import annotations
 
-import hashlib
 import os
 
-from tests.conftest import ADMIN_PASSWORD, InProcessWharf
+from tests.common.oci import sha256
+from tests.conftest import InProcessWharf
+from tests.unit.registry.upload_steps import start_upload, with_digest
 from wharf.storage import PathNotFound
 from wharf.storage.paths import blob_data_path, upload_data_path
 
-SCOPE = "repository:admin/app:pull,push"
-
-
-def _digest(data: bytes) -> str:
-    return "sha256:" + hashlib.sha256(data).hexdigest()
-
-
-async def _start(wharf: InProcessWharf) -> tuple[dict[str, str], str]:
-    h = await wharf.bearer("admin", ADMIN_PASSWORD, SCOPE)
-    r = await wharf.client.post("/v2/admin/app/blobs/uploads/", headers=h)
-    assert r.status_code == 202
-    return h, r.headers["Location"]
-
 
 async def test_a_wrong_digest_writes_nothing(wharf: InProcessWharf) -> None:
-    h, location = await _start(wharf)
+    h, location = await start_upload(wharf)
     upload_id = location.rsplit("/", 1)[1]
-    r = await wharf.client.put(
-        f"{location}?digest={_digest(b'other')}", content=b"small", headers=h
-    )
+    r = await wharf.client.put(f"{location}?digest={sha256(b'other')}", content=b"small", headers=h)
     assert r.status_code == 400
     assert r.json()["errors"][0]["code"] == "DIGEST_INVALID"
     storage = wharf.services.storage
-    for path in (upload_data_path(upload_id), blob_data_path("sha256", _digest(b"small")[7:])):
+    for path in (upload_data_path(upload_id), blob_data_path("sha256", sha256(b"small")[7:])):
         try:
             await storage.stat(path)
         except PathNotFound:
             continue
         raise AssertionError(f"{path} exists")
-    r = await wharf.client.get(f"/v2/admin/app/blobs/{_digest(b'small')}", headers=h)
+    r = await wharf.client.get(f"/v2/admin/app/blobs/{sha256(b'small')}", headers=h)
     assert r.status_code == 404
 
 
@@ -47,7 +33,7 @@ async def test_bytes_another_replica_appended_are_hashed_too(wharf: InProcessWha
     # This process saw the first PATCH; another replica, sharing the storage, took the
     # second. The last (empty) PUT comes back here: the blob is all three parts' bytes.
     first, second = os.urandom(1000), os.urandom(2000)
-    h, location = await _start(wharf)
+    h, location = await start_upload(wharf)
     r = await wharf.client.patch(
         location, content=first, headers={**h, "Content-Range": f"0-{len(first) - 1}"}
     )
@@ -59,10 +45,10 @@ async def test_bytes_another_replica_appended_are_hashed_too(wharf: InProcessWha
     await writer.commit()
 
     r = await wharf.client.put(
-        f"{location}{'&' if '?' in location else '?'}digest={_digest(first + second)}",
+        with_digest(location, sha256(first + second)),
         content=b"",
         headers=h,
     )
     assert r.status_code == 201, r.text
-    r = await wharf.client.get(f"/v2/admin/app/blobs/{_digest(first + second)}", headers=h)
+    r = await wharf.client.get(f"/v2/admin/app/blobs/{sha256(first + second)}", headers=h)
     assert r.content == first + second

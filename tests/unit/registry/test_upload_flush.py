@@ -11,22 +11,11 @@ import threading
 
 import pytest
 
-from tests.conftest import ADMIN_PASSWORD, InProcessWharf
+from tests.conftest import InProcessWharf
+from tests.unit.registry.upload_steps import start_upload, with_digest
 from wharf.storage import filesystem
 
 BODY = os.urandom(2 * 1024 * 1024)  # several background flushes' worth
-SCOPE = "repository:admin/app:pull,push"
-
-
-async def _start(wharf: InProcessWharf) -> tuple[dict[str, str], str]:
-    h = await wharf.bearer("admin", ADMIN_PASSWORD, SCOPE)
-    r = await wharf.client.post("/v2/admin/app/blobs/uploads/", headers=h)
-    assert r.status_code == 202
-    return h, r.headers["Location"]
-
-
-def _with_digest(location: str, digest: str) -> str:
-    return f"{location}{'&' if '?' in location else '?'}digest={digest}"
 
 
 async def test_patches_are_answered_while_their_flushes_still_run(
@@ -40,7 +29,7 @@ async def test_patches_are_answered_while_their_flushes_still_run(
         real_flush(fd)
 
     monkeypatch.setattr(filesystem, "_flush_and_close", slow_flush)
-    h, location = await _start(wharf)
+    h, location = await start_upload(wharf)
 
     for start in (0, len(BODY)):  # the second does not wait for the first's flush either
         end = start + len(BODY) - 1
@@ -54,7 +43,7 @@ async def test_patches_are_answered_while_their_flushes_still_run(
 
     disk_caught_up.set()
     digest = "sha256:" + hashlib.sha256(BODY + BODY).hexdigest()
-    r = await wharf.client.put(_with_digest(location, digest), headers=h)
+    r = await wharf.client.put(with_digest(location, digest), headers=h)
     assert r.status_code == 201, r.text
     r = await wharf.client.get(f"/v2/admin/app/blobs/{digest}", headers=h)
     assert r.content == BODY + BODY
@@ -68,7 +57,7 @@ async def test_a_flush_that_fails_after_its_patch_discards_the_upload(
         raise OSError(errno.EIO, "Input/output error")
 
     monkeypatch.setattr(filesystem, "_flush_and_close", failing_flush)
-    h, location = await _start(wharf)
+    h, location = await start_upload(wharf)
     r = await wharf.client.patch(
         location, content=BODY, headers={**h, "Content-Range": f"0-{len(BODY) - 1}"}
     )
@@ -76,7 +65,7 @@ async def test_a_flush_that_fails_after_its_patch_discards_the_upload(
     monkeypatch.undo()  # the disk is fine again: the lost bytes are not
 
     digest = "sha256:" + hashlib.sha256(BODY).hexdigest()
-    r = await wharf.client.put(_with_digest(location, digest), headers=h)
+    r = await wharf.client.put(with_digest(location, digest), headers=h)
     assert r.status_code == 400, r.text
     error = r.json()["errors"][0]
     assert error["code"] == "BLOB_UPLOAD_INVALID"
